@@ -1,0 +1,124 @@
+"""The folk-rnn token vocabulary and the token categories that colour every chart.
+
+A model brings its own vocabulary (folk-rnn's ``token2idx``); categories are derived from the
+token text alone, so any folk-rnn vocabulary (v2, v3, the Swedish model) gets the same colouring.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from typing import Iterable, Mapping, Sequence
+
+START = "<s>"
+END = "</s>"
+
+#: Category names in display order (legend order of every chart).
+CATEGORIES = (
+    "transcription",
+    "meter",
+    "mode",
+    "measure",
+    "grouping",
+    "duration",
+    "pitch",
+    "rest",
+    "chord",
+    "other",
+)
+
+_PITCH = re.compile(r"^[_^=]*[A-Ga-g][,']*$")
+_DURATION = re.compile(r"^(\d+|\d*/\d+)?[<>]?$")
+_GROUPING = re.compile(r"^\(\d+$")
+
+
+def token_category(token: str) -> str:
+    """The musical category of one token, from its text (see :data:`CATEGORIES`)."""
+    if token in (START, END):
+        return "transcription"
+    if token.startswith("M:"):
+        return "meter"
+    if token.startswith("K:"):
+        return "mode"
+    if "|" in token or token == "::":
+        return "measure"
+    if _GROUPING.match(token):
+        return "grouping"
+    if token and _DURATION.match(token):
+        return "duration"
+    if _PITCH.match(token):
+        return "pitch"
+    if token in ("z", "x"):
+        return "rest"
+    if token in ("[", "]"):
+        return "chord"
+    return "other"
+
+
+class UnknownTokenError(ValueError):
+    """Raised when a token sequence holds tokens the vocabulary lacks; ``unknown`` lists them."""
+
+    def __init__(self, unknown: Sequence[str]):
+        self.unknown = list(dict.fromkeys(unknown))
+        super().__init__(
+            f"{len(self.unknown)} unknown token(s): {' '.join(repr(t) for t in self.unknown)}"
+        )
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Tokens in model index order: ``tokens[i]`` is the token of row i of V."""
+
+    tokens: tuple[str, ...]
+    index: Mapping[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        tokens = tuple(self.tokens)
+        if len(set(tokens)) != len(tokens):
+            raise ValueError("vocabulary has duplicate tokens")
+        object.__setattr__(self, "tokens", tokens)
+        object.__setattr__(self, "index", {t: i for i, t in enumerate(tokens)})
+
+    @classmethod
+    def from_token2idx(cls, token2idx: Mapping[str, int]) -> "Vocabulary":
+        """Build from folk-rnn's ``token2idx`` dict, checking the indices are exactly 0..n-1."""
+        order = sorted(token2idx.items(), key=lambda item: item[1])
+        if [i for _, i in order] != list(range(len(order))):
+            raise ValueError("token2idx indices are not exactly 0..n-1")
+        return cls(tuple(str(t) for t, _ in order))
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def __contains__(self, token: str) -> bool:
+        return token in self.index
+
+    @cached_property
+    def categories(self) -> tuple[str, ...]:
+        """The category of every token, in index order."""
+        return tuple(token_category(t) for t in self.tokens)
+
+    def encode(self, tokens: Iterable[str]) -> list[int]:
+        """Indices of ``tokens``; raises :class:`UnknownTokenError` naming every unknown one."""
+        tokens = list(tokens)
+        unknown = [t for t in tokens if t not in self.index]
+        if unknown:
+            raise UnknownTokenError(unknown)
+        return [self.index[t] for t in tokens]
+
+    def decode(self, indices: Iterable[int]) -> list[str]:
+        return [self.tokens[i] for i in indices]
+
+
+def tokenize(text: str) -> list[str]:
+    """Split a v2 transcription (space-separated tokens, any line breaks) into tokens."""
+    return text.split()
+
+
+def folkrnn_v2_vocabulary() -> Vocabulary:
+    """The 137-token folk-rnn v2 vocabulary in the original model's index order."""
+    data = (resources.files("folkrnn") / "assets" / "folkrnn_v2_vocab.json").read_text("utf-8")
+    return Vocabulary(tuple(json.loads(data)))
