@@ -1,11 +1,132 @@
-"""``python -m folkrnn SUBCOMMAND``: the package's command line."""
+"""``python -m folkrnn SUBCOMMAND``: the package's command line.
+
+Every subcommand takes ``--model PATH`` (default: the embedded model; a project checkpoint or an
+original folk-rnn pickle otherwise) and ``--json`` for machine-readable output on stdout.
+Errors go to stderr with exit status 2.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 import sys
 from dataclasses import fields
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ModelFileError
+from .loading import load_model
+from .vocab import UnknownTokenError, tokenize
+
+
+def _emit(args, payload: dict, text: str) -> None:
+    print(json.dumps(payload) if args.json else text)
+
+
+def _network(weights):
+    from .model import FolkRNN
+
+    return FolkRNN.from_weights(weights)
+
+
+def _info(args) -> int:
+    w = load_model(args.model)
+    payload = {
+        "tokens": list(w.vocabulary.tokens), "layers": w.num_layers, "hidden_size": w.hidden_size,
+        "experiment_id": w.metadata.get("experiment_id"), "parameters": w.parameter_count,
+        "initial_state_parameters": w.initial_state_count, "name": w.name,
+    }
+    text = (f"{w.name}\n{len(w.vocabulary)} tokens, {w.num_layers} LSTM layers of {w.hidden_size} units\n"
+            f"{w.parameter_count:,} weights and biases (+{w.initial_state_count:,} initial-state values)")
+    _emit(args, payload, text)
+    return 0
+
+
+def _svd(args) -> int:
+    from .svd import softmax_svd
+
+    w = load_model(args.model)
+    svd = softmax_svd(w)
+    payload = {
+        "tokens": list(w.vocabulary.tokens), "singular_values": svd.s.tolist(),
+        "left_singular_vectors": svd.U.T.tolist(), "right_singular_vectors": svd.W.T.tolist(),
+        "bias": svd.v.tolist(),
+    }
+    top = ", ".join(f"s_{i + 1}={s:.2f}" for i, s in enumerate(svd.s[:5]))
+    _emit(args, payload, f"{top}, ...\ns_1/s_2 = {svd.s[0] / svd.s[1]:.2f}")
+    return 0
+
+
+def _top(tokens, probabilities, k=10) -> str:
+    order = np.argsort(probabilities)[::-1][:k]
+    return "\n".join(f"{tokens[j]:>8}  {probabilities[j]:.4f}" for j in order)
+
+
+def _perturb(args) -> int:
+    from .perturbation import perturbed_distribution
+    from .svd import softmax_svd
+
+    w = load_model(args.model)
+    svd = softmax_svd(w)
+    if not 1 <= args.direction <= svd.rank:
+        raise ValueError(f"--direction must be in 1..{svd.rank}, got {args.direction}")
+    p = perturbed_distribution(svd, {args.direction: args.scale}, args.temperature)
+    tokens = list(w.vocabulary.tokens)
+    _emit(args, {"tokens": tokens, "probabilities": p.tolist()}, _top(tokens, p))
+    return 0
+
+
+def _activations(args) -> int:
+    from .activations import run
+
+    w = load_model(args.model)
+    acts = run(_network(w), w.vocabulary, tokenize(args.tokens))
+    payload = {"tokens": acts.tokens, "hidden": acts.hidden.tolist(),
+               "probabilities": acts.probabilities.tolist()}
+    nll = acts.token_nll(w.vocabulary)
+    _emit(args, payload, f"{len(acts.tokens)} tokens, {len(acts.hidden)} steps, "
+                         f"NLL {nll.sum():.3f} nats ({nll.mean():.4f} per token, </s> not included)")
+    return 0
+
+
+def _sample(args) -> int:
+    from .sampling import sample_tunes
+    from .wellformed import check_tune
+
+    w = load_model(args.model)
+    tunes = sample_tunes(_network(w), w.vocabulary, n=args.n, prefix=tokenize(args.prefix or ""),
+                         temperature=args.temperature, seed=args.seed, max_length=args.max_length)
+    checks = [check_tune(t.tokens, ended=t.ended) for t in tunes]
+    share = sum(c.ok for c in checks) / len(checks)
+    payload = {"tunes": [{"tokens": t.tokens, "abc": t.abc(i + 1), "ended": t.ended,
+                          "well_formed": c.ok, "reason": c.reason}
+                         for i, (t, c) in enumerate(zip(tunes, checks))],
+               "well_formed_share": share}
+    text = "\n\n".join(t.abc(i + 1) for i, t in enumerate(tunes)) + f"\n\n% well-formed: {share:.1%}"
+    _emit(args, payload, text)
+    return 0
+
+
+def _evaluate(args) -> int:
+    from .data import encode_tunes, read_transcriptions
+    from .evaluation import nll
+
+    w = load_model(args.model)
+    result = nll(_network(w), encode_tunes(read_transcriptions(args.data), w.vocabulary))
+    payload = {"tunes": result.tunes, "tokens": result.tokens, "nll_per_token": result.per_token}
+    _emit(args, payload, f"{result.tunes} tunes, {result.tokens} tokens, NLL {result.per_token:.4f} nats/token")
+    return 0
+
+
+def _convert(args) -> int:
+    from .checkpoint import save_checkpoint
+
+    w = load_model(args.input)
+    out = save_checkpoint(w, args.output)
+    _emit(args, {"output": str(out), "parameters": w.parameter_count}, f"wrote {out}")
+    return 0
 
 
 def _train(args) -> int:
@@ -18,9 +139,39 @@ def _train(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m folkrnn", description=__doc__)
+    as_json = argparse.ArgumentParser(add_help=False)
+    as_json.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    model = argparse.ArgumentParser(add_help=False, parents=[as_json])
+    model.add_argument("--model", type=Path, help="model file (default: the embedded model)")
+    parser = argparse.ArgumentParser(prog="python -m folkrnn", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("train", help="train a folk-rnn v2 replica on v2-format transcriptions")
+
+    def command(name, run, help, parents=(model,)):
+        p = sub.add_parser(name, parents=list(parents), help=help)
+        p.set_defaults(run=run)
+        return p
+
+    command("info", _info, "vocabulary, layers and parameter count")
+    command("svd", _svd, "singular values and vectors of the softmax layer")
+    p = command("perturb", _perturb, "softmax((v + A s_I u_I) / T)")
+    p.add_argument("--direction", type=int, required=True, help="I, from 1")
+    p.add_argument("--scale", type=float, required=True, help="A, in units of s_I")
+    p.add_argument("--temperature", type=float, default=1.0)
+    p = command("activations", _activations, "h_t and next-token distributions over a tune")
+    p.add_argument("--tokens", required=True, help='v2 tokens, e.g. "M:4/4 K:Cmaj |: c 2 ..."')
+    p = command("sample", _sample, "compose tunes")
+    p.add_argument("--n", type=int, default=1)
+    p.add_argument("--seed", type=int)
+    p.add_argument("--temperature", type=float, default=1.0)
+    p.add_argument("--prefix", help='seed tokens, e.g. "M:6/8 K:Cmaj"')
+    p.add_argument("--max-length", dest="max_length", type=int, default=1000)
+    p = command("evaluate", _evaluate, "NLL per token over a file of v2 transcriptions")
+    p.add_argument("--data", required=True)
+    p = command("convert", _convert, "original folk-rnn pickle -> project checkpoint", (as_json,))
+    p.add_argument("input", type=Path)
+    p.add_argument("output", type=Path)
+    p = command("train", _train, "train a folk-rnn v2 replica on v2-format transcriptions", ())
     p.add_argument("--data", required=True)
     p.add_argument("--out")
     p.add_argument("--epochs", type=int)
@@ -33,10 +184,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int)
     p.add_argument("--no-bf16", dest="bf16", action="store_false", default=None)
     p.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
-    p.set_defaults(run=_train)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except (ModelFileError, UnknownTokenError, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

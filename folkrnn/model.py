@@ -47,6 +47,11 @@ class FolkRNN(nn.Module):
             with torch.no_grad():
                 lstm.bias_hh_l0.zero_()
                 lstm.bias_ih_l0[H : 2 * H].fill_(1.0)  # forget-gate bias 1 for training from scratch
+        with torch.no_grad():
+            # Each column of the first layer's W_ih is a token's embedding into the gates; PyTorch's
+            # default (uniform +-1/sqrt(H)) gives a token almost no effect on the state, and training
+            # then sits at the unigram loss for hundreds of steps.
+            nn.init.normal_(self.lstms[0].weight_ih_l0, std=0.5)
         self.h0 = nn.Parameter(torch.zeros(config.num_layers, H))
         self.c0 = nn.Parameter(torch.zeros(config.num_layers, H))
         self.dropout = nn.Dropout(config.dropout)

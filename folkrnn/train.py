@@ -37,11 +37,11 @@ from .vocab import folkrnn_v2_vocabulary
 class TrainConfig:
     data: str
     out: str = "runs/replica"
-    epochs: int = 40
+    epochs: int = 24
     batch_size: int = 64
-    lr: float = 2e-3
+    lr: float = 3e-3
     min_lr_ratio: float = 0.05
-    warmup_steps: int = 200
+    warmup_steps: int = 100
     clip: float = 5.0
     dropout: float = 0.5
     hidden_size: int = 512
@@ -137,7 +137,8 @@ def train(cfg: TrainConfig, resume: bool = False, command: str = "") -> dict:
             n = int((y != PAD_TARGET).sum())
             seen += n
             total_loss += loss.item() * n
-            bar.set_postfix(loss=f"{loss.item():.3f}", tok_s=f"{seen / (time.perf_counter() - started):.0f}")
+            bar.set_postfix(loss=f"{loss.item():.3f}", tok_s=f"{seen / (time.perf_counter() - started):.0f}",
+                            refresh=False)
         seconds = time.perf_counter() - started
         valid = nll(model, valid_seqs).per_token
         entry = {

@@ -34,6 +34,14 @@ def _frozen(name: str, array: Any, shape: tuple[int, ...]) -> np.ndarray:
     return array
 
 
+def _digest(arrays, text: str = "") -> str:
+    digest = hashlib.sha256(text.encode())
+    for array in arrays:
+        digest.update(str(array.shape).encode())
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()
+
+
 @dataclass(frozen=True)
 class LSTMLayerWeights:
     """One LSTM layer without peepholes: gates stacked as rows [input; forget; cell; output]."""
@@ -110,11 +118,13 @@ class ModelWeights:
     @cached_property
     def softmax_hash(self) -> str:
         """SHA-256 of V and v: the key under which anything derived from the softmax layer is cached."""
-        digest = hashlib.sha256()
-        for array in (self.V, self.v):
-            digest.update(str(array.shape).encode())
-            digest.update(np.ascontiguousarray(array).tobytes())
-        return digest.hexdigest()
+        return _digest((self.V, self.v))
+
+    @cached_property
+    def content_hash(self) -> str:
+        """SHA-256 of every array and the vocabulary: the key for anything that runs the network."""
+        arrays = [a for layer in self.layers for a in (layer.W_ih, layer.W_hh, layer.b, layer.h0, layer.c0)]
+        return _digest((*arrays, self.V, self.v), "\n".join(self.vocabulary.tokens))
 
     @property
     def name(self) -> str:

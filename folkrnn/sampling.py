@@ -1,0 +1,64 @@
+"""Composing tunes: sampling token by token from the network, many tunes at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import torch
+
+from .abc import to_abc
+from .model import FolkRNN
+from .vocab import END, START, Vocabulary
+
+
+@dataclass(frozen=True)
+class Tune:
+    tokens: list[str]  # the transcription: prefix and sampled tokens, without <s> and </s>
+    ended: bool  # whether the model wrote </s> within the length cap
+
+    def abc(self, index: int = 1) -> str:
+        return to_abc(self.tokens, index=index)
+
+
+@torch.no_grad()
+def sample_tunes(
+    model: FolkRNN,
+    vocabulary: Vocabulary,
+    n: int = 1,
+    prefix: Sequence[str] = (),
+    temperature: float = 1.0,
+    seed: int | None = None,
+    max_length: int = 1000,
+) -> list[Tune]:
+    """Sample ``n`` tunes in one batch, each starting ``<s>`` + ``prefix``, at temperature T.
+
+    The same ``seed`` (with the same n, prefix and T) gives the same tunes. A tune stops at ``</s>``
+    or after ``max_length`` tokens in all.
+    """
+    if not temperature > 0:
+        raise ValueError(f"temperature must be positive, got {temperature}")
+    generator = torch.Generator().manual_seed(seed if seed is not None else torch.seed())
+    model.eval()
+    prompt = torch.tensor([vocabulary.encode([START, *prefix])] * n)
+    out = model(prompt)
+    end = vocabulary.index.get(END)
+    sampled = torch.zeros(n, 0, dtype=torch.long)
+    finished = torch.zeros(n, dtype=torch.bool)
+    logits, state = out.logits[:, -1], out.state
+    for _ in range(max(0, max_length - len(prefix))):
+        probs = torch.softmax(logits.double() / temperature, dim=-1)
+        nxt = torch.multinomial(probs, 1, generator=generator).squeeze(1)
+        nxt = torch.where(finished, torch.full_like(nxt, end if end is not None else 0), nxt)
+        sampled = torch.cat([sampled, nxt[:, None]], dim=1)
+        finished |= nxt == end
+        if finished.all():
+            break
+        out = model(nxt[:, None], state)
+        logits, state = out.logits[:, -1], out.state
+    tunes = []
+    for row in sampled.tolist():
+        body = vocabulary.decode(row)
+        ended = END in body
+        tunes.append(Tune([*prefix, *body[: body.index(END)]] if ended else [*prefix, *body], ended))
+    return tunes

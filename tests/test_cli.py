@@ -1,0 +1,146 @@
+"""``python -m folkrnn``: JSON contracts and errors, run as a real subprocess."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from folkrnn.perturbation import softmax
+from folkrnn.vocab import folkrnn_v2_vocabulary
+from tests.hostile_files import call, dumps
+from tests.py2pickle import dumps_py2, folkrnn_metadata
+
+TOKENS = folkrnn_v2_vocabulary().tokens
+PLANTED = np.linspace(30.0, 1.0, 16)
+
+
+def cli(*args, check=True):
+    result = subprocess.run([sys.executable, "-m", "folkrnn", *args], capture_output=True, text=True, timeout=120)
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+@pytest.fixture(scope="module")
+def model_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("models") / "folkrnn_test.pkl"
+    meta = folkrnn_metadata(TOKENS, hidden=16, rng=5, singular_values=PLANTED)
+    path.write_bytes(dumps_py2(meta))
+    return path, meta
+
+
+def test_info(model_file):
+    path, _ = model_file
+    info = json.loads(cli("info", "--model", str(path), "--json").stdout)
+    assert info["tokens"] == list(TOKENS)
+    assert (info["layers"], info["hidden_size"]) == (3, 16)
+    assert info["experiment_id"] == "config5-wrepeats-20160112-222521"
+    assert info["parameters"] == 4 * (137 * 16 + 16 * 16 + 16) + 2 * 4 * (16 * 16 + 16 * 16 + 16) + 137 * 16 + 137
+
+
+def test_svd_rows_are_singular_vectors(model_file):
+    path, meta = model_file
+    out = json.loads(cli("svd", "--model", str(path), "--json").stdout)
+    s = np.array(out["singular_values"])
+    U = np.array(out["left_singular_vectors"])
+    W = np.array(out["right_singular_vectors"])
+    np.testing.assert_allclose(s, PLANTED, rtol=1e-4)
+    V = meta["param_values"][-2].T.astype(np.float64)
+    for i in range(16):
+        np.testing.assert_allclose(V @ W[i], s[i] * U[i], atol=1e-4)
+        assert U[i][np.argmax(np.abs(U[i]))] > 0
+    np.testing.assert_allclose(out["bias"], meta["param_values"][-1], atol=1e-7)
+
+
+def test_perturb(model_file):
+    path, meta = model_file
+    out = json.loads(cli("perturb", "--model", str(path), "--direction", "3", "--scale", "-1",
+                         "--temperature", "0.5", "--json").stdout)
+    svd = json.loads(cli("svd", "--model", str(path), "--json").stdout)
+    v = np.array(svd["bias"])
+    expected = softmax((v - svd["singular_values"][2] * np.array(svd["left_singular_vectors"][2])) / 0.5)
+    assert out["tokens"] == list(TOKENS)
+    np.testing.assert_allclose(out["probabilities"], expected, atol=1e-9)
+
+
+def test_activations(model_file):
+    path, _ = model_file
+    tokens = "M:4/4 K:Cmaj |: c 2 G E"
+    out = json.loads(cli("activations", "--model", str(path), "--tokens", tokens, "--json").stdout)
+    assert out["tokens"] == tokens.split()
+    assert np.array(out["hidden"]).shape == (8, 16)  # after <s> and after each of the 7 tokens
+    p = np.array(out["probabilities"])
+    assert p.shape == (8, 137)
+    np.testing.assert_allclose(p.sum(axis=1), 1, atol=1e-6)
+
+
+def test_sample_is_reproducible_and_valid_abc(model_file):
+    path, _ = model_file
+    args = ("sample", "--model", str(path), "--n", "3", "--seed", "7", "--prefix", "M:6/8 K:Cdor",
+            "--max-length", "40", "--json")
+    first, second = json.loads(cli(*args).stdout), json.loads(cli(*args).stdout)
+    assert first == second and len(first["tunes"]) == 3
+    for tune in first["tunes"]:
+        assert tune["tokens"][:2] == ["M:6/8", "K:Cdor"]
+        assert len(tune["tokens"]) <= 40
+        assert tune["abc"].startswith("X:1\nM:6/8\nL:1/8\nK:Cdor") or "M:6/8" in tune["abc"]
+    assert 0 <= first["well_formed_share"] <= 1
+
+
+def test_evaluate_matches_activations(model_file, tmp_path):
+    path, _ = model_file
+    tunes = ["M:4/4\nK:Cmaj\nc 2 G E | C 4 |", "M:6/8\nK:Cmin\nG E C | z 3 |"]
+    (tmp_path / "data.txt").write_text("\n\n".join(tunes) + "\n")
+    out = json.loads(cli("evaluate", "--model", str(path), "--data", str(tmp_path / "data.txt"), "--json").stdout)
+    total, count = 0.0, 0
+    for tune in tunes:
+        tokens = tune.split()
+        acts = json.loads(cli("activations", "--model", str(path), "--tokens", " ".join(tokens), "--json").stdout)
+        p = np.array(acts["probabilities"])
+        targets = [TOKENS.index(t) for t in tokens] + [TOKENS.index("</s>")]
+        total -= np.log(p[np.arange(len(targets)), targets]).sum()
+        count += len(targets)
+    assert (out["tunes"], out["tokens"]) == (2, count)
+    assert out["nll_per_token"] == pytest.approx(total / count, rel=1e-5)
+
+
+def test_convert_then_load(model_file, tmp_path):
+    path, _ = model_file
+    out = tmp_path / "converted.safetensors"
+    cli("convert", str(path), str(out))
+    a = json.loads(cli("svd", "--model", str(path), "--json").stdout)
+    b = json.loads(cli("svd", "--model", str(out), "--json").stdout)
+    assert a == b
+
+
+@pytest.mark.parametrize("args, message", [
+    (("activations", "--tokens", "M:4/4 H c Q"), "unknown token(s): 'H' 'Q'"),
+    (("perturb", "--direction", "99", "--scale", "1"), "--direction must be in 1..16"),
+])
+def test_errors_go_to_stderr(model_file, args, message):
+    path, _ = model_file
+    result = cli(*args, "--model", str(path), check=False)
+    assert result.returncode == 2 and result.stdout == ""
+    assert message in result.stderr
+
+
+def test_refused_and_broken_files(tmp_path):
+    marker = tmp_path / "PWNED"
+    hostile = tmp_path / "hostile.pkl"
+    hostile.write_bytes(dumps(call("os", "system", f"touch {marker}"), 2))
+    result = cli("info", "--model", str(hostile), check=False)
+    assert result.returncode == 2 and "refused to load global" in result.stderr
+    assert not marker.exists()
+    meta = folkrnn_metadata(TOKENS, hidden=8, rng=1)
+    meta["param_values"][5] = np.zeros((8, 7), np.float32)
+    (tmp_path / "shape.pkl").write_bytes(dumps_py2(meta))
+    result = cli("info", "--model", str(tmp_path / "shape.pkl"), check=False)
+    assert result.returncode == 2 and "expected shape (8, 8), got (8, 7)" in result.stderr
+    meta["param_values"][5] = np.full((8, 8), np.nan, np.float32)
+    (tmp_path / "nan.pkl").write_bytes(dumps_py2(meta))
+    result = cli("info", "--model", str(tmp_path / "nan.pkl"), check=False)
+    assert result.returncode == 2 and "NaN" in result.stderr
+    result = cli("info", "--model", str(tmp_path / "missing.pkl"), check=False)
+    assert result.returncode == 2 and "cannot read" in result.stderr
