@@ -1,0 +1,46 @@
+"""Cached loaders: every model, SVD and network the pages use comes from here.
+
+Streamlit's ``st.cache_resource`` shares these objects between all sessions, so nothing returned
+here may be mutated: the weights and SVD arrays are read-only numpy arrays, and pages compute
+perturbations out of place. The network (torch) is imported only by :func:`network`.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from folkrnn import ModelWeights, SoftmaxSVD, load_model, softmax_svd
+from folkrnn.download import fetch_original_weights
+
+
+@st.cache_resource(show_spinner="Loading the embedded model…")
+def embedded_model() -> ModelWeights:
+    return load_model()
+
+
+@st.cache_resource(show_spinner="Fetching the original folk-rnn v2 weights…")
+def original_model() -> ModelWeights:
+    """The original weights, downloaded once, verified and cached on disk (raises DownloadError)."""
+    return load_model(fetch_original_weights())
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def model_svd(_weights: ModelWeights, softmax_hash: str) -> SoftmaxSVD:
+    """The SVD of V, keyed on the hash of V and v (on top of the package's own SVD cache)."""
+    return softmax_svd(_weights)
+
+
+def svd(weights: ModelWeights) -> SoftmaxSVD:
+    return model_svd(weights, weights.softmax_hash)
+
+
+@st.cache_resource(max_entries=4, show_spinner="Building the network…")
+def _network(_weights: ModelWeights, content_hash: str):
+    from folkrnn.model import FolkRNN
+
+    return FolkRNN.from_weights(_weights)
+
+
+def network(weights: ModelWeights):
+    """The torch module for ``weights`` (eval mode, shared: run it under no_grad, never train it)."""
+    return _network(weights, weights.content_hash)

@@ -1,0 +1,26 @@
+"""Singular value spectrum of V: s_1..s_r, linear or log, and the cumulative energy."""
+
+import streamlit as st
+
+from explorer.charts import energy_chart, spectrum_chart
+from explorer.frames import spectrum_frame
+from explorer.models import svd
+from explorer.session import current_model
+from explorer.widgets import chart_with_csv
+
+decomposition = svd(current_model())
+s = decomposition.s
+st.title("Singular value spectrum")
+st.markdown("How far each direction $w_i$ of $h_t$ can move the logits: a unit change along $w_i$ "
+            "adds $s_i u_i$ to $V h_t$.")
+cols = st.columns(4)
+cols[0].metric("s₁", f"{s[0]:.2f}")
+cols[1].metric("s₂", f"{s[1]:.2f}")
+cols[2].metric("s₃", f"{s[2]:.2f}")
+cols[3].metric("s₁ / s₂", f"{s[0] / s[1]:.2f}", help="The original v2 has s₁ ≈ 509 and s₂ = 65.76: a ratio of about 7.7.")
+log_scale = st.toggle("Log scale", key="log", bind="query-params")
+frame = spectrum_frame(decomposition)
+chart_with_csv(spectrum_chart(frame, log_scale), frame, "singular_values")
+k = int((decomposition.energy < 0.9).sum()) + 1
+st.markdown(f"The top **{k}** of {decomposition.rank} directions hold 90% of $\\sum_i s_i^2$.")
+st.altair_chart(energy_chart(frame), width="stretch")

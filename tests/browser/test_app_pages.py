@@ -1,0 +1,114 @@
+"""The real app in headless Chromium: every page opens, a widget moves, the page shows the package's numbers.
+
+With FOLKRNN_SCREENSHOTS=DIR set, each test also saves a screenshot of its page there (the README's
+screenshots are made this way: ``FOLKRNN_SCREENSHOTS=docs/screenshots pytest tests/browser``).
+"""
+
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from folkrnn import load_model, softmax_svd
+from folkrnn.perturbation import perturbed_distribution
+from tests.browser.conftest import app_exceptions, open_app, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def svd():
+    return softmax_svd(load_model())
+
+
+def screenshot(page, name: str) -> None:
+    folder = os.environ.get("FOLKRNN_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+def metric(page, label: str):
+    """The value element of the metric whose label is exactly ``label``."""
+    label_element = page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
+    return page.get_by_test_id("stMetric").filter(has=label_element).get_by_test_id("stMetricValue")
+
+
+def metric_value(page, label: str) -> str:
+    return metric(page, label).inner_text().strip()
+
+
+def test_home(page, streamlit_server):
+    from playwright.sync_api import expect
+
+    open_app(page, streamlit_server)
+    expect(page.get_by_role("heading", name="Inside folk-rnn v2's softmax layer")).to_be_visible()
+    expect(page.get_by_test_id("stSidebar").get_by_text("Embedded replica")).to_be_visible()
+    assert metric_value(page, "Vocabulary") == "137 tokens"
+    screenshot(page, "home")
+    assert app_exceptions(page) == []
+
+
+def test_spectrum_log_toggle_goes_into_the_url(page, streamlit_server, svd):
+    from playwright.sync_api import expect
+
+    open_app(page, f"{streamlit_server}/spectrum")
+    assert metric_value(page, "s₁") == f"{svd.s[0]:.2f}"
+    expect(page.locator(".vega-embed").first).to_be_visible()
+    page.get_by_text("Log scale").click()
+    wait_for_app(page)
+    expect(page).to_have_url(re.compile(r"log=true"))
+    screenshot(page, "spectrum")
+    assert app_exceptions(page) == []
+
+
+def test_right_vectors(page, streamlit_server):
+    from playwright.sync_api import expect
+
+    open_app(page, f"{streamlit_server}/right?w=1&w=2")
+    expect(page.locator(".vega-embed")).to_have_count(2)
+    page.get_by_text("Sort each vector's entries").click()
+    wait_for_app(page)
+    expect(page).to_have_url(re.compile(r"sorted=true"))
+    screenshot(page, "right_vectors")
+    assert app_exceptions(page) == []
+
+
+def test_left_vectors_from_a_link(page, streamlit_server, svd):
+    from playwright.sync_api import expect
+
+    open_app(page, f"{streamlit_server}/left?i=3")
+    expect(page.get_by_text(f"s_3 = {svd.s[2]:.3f}")).to_be_visible()
+    page.get_by_text("Order by value").click()
+    wait_for_app(page)
+    expect(page).to_have_url(re.compile(r"i=3.*by_value=true|by_value=true.*i=3"))
+    screenshot(page, "left_vectors")
+    assert app_exceptions(page) == []
+
+
+def test_perturbation_quick_scale_changes_the_top_token(page, streamlit_server, svd):
+    from playwright.sync_api import expect
+
+    tokens = svd.vocabulary.tokens
+    open_app(page, f"{streamlit_server}/perturb?i=3")
+    top_plus = tokens[int(np.argmax(perturbed_distribution(svd, {3: 1.0})))]
+    assert metric_value(page, "Most likely token") == top_plus
+    page.get_by_role("button", name="a = −1").click()
+    wait_for_app(page)
+    top_minus = tokens[int(np.argmax(perturbed_distribution(svd, {3: -1.0})))]
+    expect(metric(page, "Most likely token")).to_have_text(top_minus)
+    expect(page).to_have_url(re.compile(r"a=-1"))
+    screenshot(page, "perturbation")
+    assert app_exceptions(page) == []
+
+
+def test_bias_page(page, streamlit_server):
+    from playwright.sync_api import expect
+
+    open_app(page, f"{streamlit_server}/bias")
+    expect(page.locator(".vega-embed")).to_have_count(3)
+    expect(page.get_by_text("How a logit change moves a probability")).to_be_visible()
+    screenshot(page, "bias")
+    assert app_exceptions(page) == []

@@ -1,0 +1,144 @@
+"""Tests for explorer.abcjs: offline abcjs sheet music and playback."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from explorer import abcjs
+from explorer.abcjs import abc_html
+
+TUNE = "X:1\nT:Test\nM:4/4\nL:1/8\nK:D\nDEFG ABcd|e2d2 c2B2|]\n"
+TUNE_NOTES = 12
+EVIL = 'X:1\nT:</script><script>window.pwned=1</script>\nK:C\nCDEF|]\n'
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run", "--disable-sync",
+]
+URL = re.compile(r"https?://[^\s\"'`)<>]+")
+# URLs in the vendored abcjs build that are never fetched: XML namespaces, the
+# banner, and the default soundfont locations that soundFontUrl overrides.
+KNOWN_INERT = {
+    "http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink",
+    "http://www.w3.org/2000/xmlns/", "https://abcjs.net",
+    "https://paulrosen.github.io/midi-js-soundfonts/FluidR3_GM/",
+    "https://paulrosen.github.io/midi-js-soundfonts/MusyngKite/",
+    "https://paulrosen.github.io/midi-js-soundfonts/abcjs/",
+}
+
+
+def embedded_abc(html: str) -> str:
+    """The ABC string as the page's script sees it."""
+    match = re.search(r"const ABC = (.*?), ID = ", html)
+    assert match, "ABC constant not found"
+    return json.loads(match.group(1))
+
+
+def test_html_inlines_vendored_script_and_soundfont():
+    html = abc_html(TUNE)
+    script = (abcjs.STATIC / "abcjs-basic-min.js").read_text(encoding="utf-8")
+    assert f"<script>{script}</script>" in html
+    assert "window.ABCJS_OFFLINE_SOUNDFONT = " in html
+    assert "Content-Security-Policy" in html
+    assert "<script src" not in html and "<link" not in html
+
+
+def test_no_remote_url_is_fetched():
+    html = abc_html(TUNE)
+    script = (abcjs.STATIC / "abcjs-basic-min.js").read_text(encoding="utf-8")
+    assert URL.findall(html.replace(script, "")) == []
+    assert set(URL.findall(script)) <= KNOWN_INERT
+    assert json.dumps(abcjs.SOUNDFONT_PREFIX) in html  # soundFontUrl override
+
+
+def test_abc_is_json_escaped():
+    html = abc_html(EVIL)
+    assert "</script><script>window.pwned" not in html
+    assert html.count("</script>") == abc_html(TUNE).count("</script>")
+    assert embedded_abc(html) == EVIL
+
+
+def test_element_id_must_be_plain():
+    assert 'id="score"' in abc_html(TUNE, element_id="score")
+    with pytest.raises(ValueError):
+        abc_html(TUNE, element_id='x"><script>alert(1)</script>')
+
+
+def test_without_playback_there_is_no_soundfont():
+    html = abc_html(TUNE, playback=False)
+    assert "window.ABCJS_OFFLINE_SOUNDFONT = " not in html
+    assert "PLAYBACK = false" in html
+
+
+def test_soundfont_covers_folk_range():
+    soundfont = json.loads((abcjs.STATIC / "soundfont_piano.json").read_text())
+    assert soundfont["low"] <= 55 and soundfont["high"] >= 84  # G, .. c''
+    assert len(soundfont["notes"]) == soundfont["high"] - soundfont["low"] + 1
+    assert {"G3", "Db4", "C6"} <= set(soundfont["notes"])
+
+
+def test_render_abc_in_streamlit():
+    from streamlit.testing.v1 import AppTest
+
+    def app():
+        from explorer.abcjs import render_abc
+
+        render_abc("X:1\nK:G\nGABc|]\n", height=200, key="tune")
+
+    at = AppTest.from_function(app).run(timeout=30)
+    assert not at.exception
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+def test_browser_renders_and_plays_offline():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    requests, errors = [], []
+
+    def block(route):
+        url = route.request.url
+        requests.append(url)
+        if url.startswith(("data:", "about:")):
+            route.continue_()
+        else:
+            route.abort()
+
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.route("**/*", block)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+
+            page.set_content(abc_html(TUNE), wait_until="load")
+            page.wait_for_selector("body[data-rendered] svg .abcjs-note")
+            assert page.locator("#paper svg .abcjs-note").count() == TUNE_NOTES
+            for control in ("start", "progress-background", "reset", "loop"):
+                assert page.locator(f"#paper-audio .abcjs-midi-{control}").count() == 1
+            page.wait_for_selector("#paper-audio[data-state=idle]")
+
+            # Play: abcjs's synth loads every note (from the inlined soundfont),
+            # primes its buffer and starts; no network request is made.
+            page.click("#paper-audio .abcjs-midi-start")
+            page.wait_for_selector(
+                "#paper-audio[data-state=playing], #paper-audio[data-state=ready]",
+                timeout=30_000,
+            )
+            served = int(page.get_attribute("#paper-audio", "data-samples"))
+            assert served == 9  # one sample per distinct pitch: D E F# G A B c# d e
+            page.click("#paper-audio .abcjs-midi-start")  # pause
+
+            # A hostile title is shown as text and runs no script.
+            page.set_content(abc_html(EVIL, playback=False), wait_until="load")
+            page.wait_for_selector("body[data-rendered]")
+            assert page.evaluate("window.pwned") is None
+            assert "</script>" in page.locator("#paper svg").text_content()
+        finally:
+            browser.close()
+
+    assert requests == []
+    assert errors == []

@@ -1,0 +1,130 @@
+"""Every page of the app through streamlit.testing.v1.AppTest, checked against the package."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+from streamlit.testing.v1 import AppTest
+
+from folkrnn import load_model, softmax_svd
+from folkrnn.perturbation import bias_distribution, entropy, perturbed_distribution, probability_factor
+
+TIMEOUT = 60
+APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
+
+
+@pytest.fixture(scope="module")
+def weights():
+    return load_model()
+
+
+@pytest.fixture(scope="module")
+def svd(weights):
+    return softmax_svd(weights)
+
+
+def open_page(page: str, **params) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in params.items():
+        at.query_params[key] = str(value)
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def chart_specs(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+
+
+def chart_data(at: AppTest, n: int = 0) -> list:
+    """The data frames the n-th chart on the page draws (Streamlit ships them as Arrow)."""
+    return [convert_arrow_bytes_to_pandas_df(d.data.data) for d in at.get("vega_lite_chart")[n].proto.datasets]
+
+
+def test_home_shows_the_current_models_facts(weights):
+    at = open_page("")
+    assert "softmax layer" in at.title[0].value
+    assert metric(at, "Parameters") == f"{weights.parameter_count:,}"
+    assert metric(at, "Vocabulary") == "137 tokens"
+    assert at.sidebar.radio(key="model").value == "embedded"
+
+
+def test_spectrum_metrics_and_log_toggle(svd):
+    at = open_page("pages/spectrum.py")
+    assert metric(at, "s₁") == f"{svd.s[0]:.2f}"
+    assert metric(at, "s₁ / s₂") == f"{svd.s[0] / svd.s[1]:.2f}"
+    assert '"type": "log"' not in json.dumps(chart_specs(at)[0])
+    at.toggle(key="log").set_value(True).run()
+    assert '"type": "log"' in json.dumps(chart_specs(at)[0])
+    assert at.get("download_button")[0].proto.label == "Download singular_values.csv"
+
+
+def test_right_vectors_overlay_the_chosen_directions(svd):
+    at = open_page("pages/right_vectors.py")
+    at.multiselect(key="w").set_value([2, 5]).run()
+    (data,) = chart_data(at)
+    assert set(data["direction"]) == {"w_2", "w_5"}
+    np.testing.assert_allclose(data[data["direction"] == "w_5"]["value"], svd.w(5))
+    at.multiselect(key="w").set_value([]).run()
+    assert "Choose at least one direction" in at.info[0].value
+
+
+def test_left_vector_tables_match_the_package(weights, svd):
+    at = open_page("pages/left_vectors.py", i=3)
+    u = svd.u(3)
+    raised, lowered = at.dataframe[0].value, at.dataframe[1].value
+    assert raised["token"][0] == weights.vocabulary.tokens[int(np.argmax(u))]
+    assert lowered["token"][0] == weights.vocabulary.tokens[int(np.argmin(u))]
+    at.toggle(key="flip").set_value(True).run()
+    assert at.dataframe[0].value["token"][0] == weights.vocabulary.tokens[int(np.argmin(u))]
+
+
+def test_perturbation_top_token_matches_the_package(weights, svd):
+    at = open_page("pages/perturbation.py")
+    at.number_input(key="i").set_value(3).run()
+    at.slider(key="a").set_value(1.0).run()
+    p = perturbed_distribution(svd, {3: 1.0})
+    assert metric(at, "Most likely token") == weights.vocabulary.tokens[int(np.argmax(p))]
+    assert metric(at, "Entropy perturbed") == f"{entropy(p):.3f} nats"
+    at.button[0].click().run()  # a = -1
+    assert at.slider(key="a").value == -1.0
+    p = perturbed_distribution(svd, {3: -1.0})
+    assert metric(at, "Most likely token") == weights.vocabulary.tokens[int(np.argmax(p))]
+    assert metric(at, "Entropy of softmax(v)") == f"{entropy(bias_distribution(svd)):.3f} nats"
+
+
+def test_perturbation_with_two_directions_and_temperature(weights, svd):
+    at = open_page("pages/perturbation.py", i=1, a=-1, T=0.5)
+    at.toggle(key="second").set_value(True).run()
+    at.number_input(key="j").set_value(2).run()
+    at.slider(key="b").set_value(0.5).run()
+    p = perturbed_distribution(svd, {1: -1.0, 2: 0.5}, 0.5)
+    top = at.dataframe[0].value
+    assert list(top["token"][:3]) == [weights.vocabulary.tokens[k] for k in np.argsort(p)[::-1][:3]]
+    np.testing.assert_allclose(top["probability"][:3], np.sort(p)[::-1][:3], rtol=1e-9)
+
+
+def test_bias_page_calculator(weights, svd):
+    at = open_page("pages/bias.py")
+    at.selectbox(key="token").set_value("|").run()
+    at.number_input(key="delta").set_value(2.0).run()
+    p = bias_distribution(svd)[weights.vocabulary.index["|"]]
+    label = "p(|) under softmax(v)"
+    assert metric(at, label) == f"{p:.4f}"
+    alpha = float(probability_factor(p, 2.0))
+    assert f"× {alpha:.3f}" in next(m.proto.delta for m in at.metric if m.label == label)
+    assert len(chart_specs(at)) == 3
+
+
+def test_state_in_the_url_reproduces_a_view(weights, svd):
+    at = open_page("pages/left_vectors.py", i=7, by_value="true")
+    assert at.number_input(key="i").value == 7
+    assert at.toggle(key="by_value").value is True
