@@ -18,6 +18,15 @@ PAGES = {
         st.Page("pages/perturbation.py", title="Perturbed distributions", icon=":material/tune:",
                 url_path="perturb"),
     ],
+    "Beyond the blog": [
+        st.Page("pages/directions_in_use.py", title="Directions in use", icon=":material/insights:",
+                url_path="in-use"),
+        st.Page("pages/compose.py", title="Compose", icon=":material/piano:", url_path="compose"),
+        st.Page("pages/fewer_directions.py", title="Fewer directions", icon=":material/compress:",
+                url_path="fewer"),
+        st.Page("pages/compare.py", title="Compare models", icon=":material/compare_arrows:",
+                url_path="compare"),
+    ],
 }
 
 page = st.navigation(PAGES)

@@ -136,3 +136,212 @@ def correlation_chart(frame: pd.DataFrame) -> alt.Chart:
         y=alt.Y("correlation:Q", title="correlation with v", scale=alt.Scale(domain=[-1, 1])),
         tooltip=[alt.Tooltip("unit:Q", title="column (unit)"), alt.Tooltip("correlation:Q", format=".3f")],
     ).properties(title="Correlation of each column of V with the bias v", height=260)
+
+
+# --- Beyond the blog: directions in use, fewer directions, compare models ---
+
+DIVERGING = alt.Scale(scheme="redblue", domainMid=0, reverse=True)  # red positive, blue negative
+PAIR = ["#4e79a7", "#e15759"]  # two models, or full vs truncated: blue then red
+
+
+def _pair_color(frame: pd.DataFrame, field: str, range_=PAIR) -> alt.Color:
+    """Fixed colours for a field with two (or few) values, in the order they appear in ``frame``."""
+    domain = list(dict.fromkeys(frame[field]))
+    return alt.Color(f"{field}:N", title=None, scale=alt.Scale(domain=domain, range=list(range_)[: len(domain)]),
+                     legend=alt.Legend(orient="top", labelLimit=400))
+
+
+KIND_COLORS = alt.Scale(domain=["direction", "other", "bias", "logit"],
+                        range=["#4e79a7", "#bab0ac", "#f28e2b", "#1e2a33"])
+
+
+def projection_heatmap(frame: pd.DataFrame, step: int | None = None) -> alt.Chart:
+    """w_i . h_t over the steps of a tune (x: token predicted, in order) and directions (y)."""
+    x = alt.X("label:N", sort=alt.EncodingSortField(field="step", order="ascending"),
+              title="step t: token h_t predicts", axis=alt.Axis(labelAngle=-90, labelFontSize=8, labelLimit=60))
+    heat = alt.Chart(frame).mark_rect().encode(
+        x=x,
+        y=alt.Y("direction:O", title="direction i"),
+        color=alt.Color("value:Q", scale=DIVERGING, title="w_i · h_t"),
+        tooltip=[alt.Tooltip("step:Q"), alt.Tooltip("read:N", title="token read"),
+                 alt.Tooltip("predicts:N", title="token predicted"), alt.Tooltip("direction:O"),
+                 alt.Tooltip("value:Q", title="w_i · h_t", format=".4f")],
+    )
+    chart = heat
+    if step is not None:
+        marked = frame[frame["step"] == step].drop_duplicates("step")
+        chart = heat + alt.Chart(marked).mark_rect(fill=None, stroke="black", strokeWidth=2).encode(
+            x=x, tooltip=[alt.Tooltip("step:Q", title="chosen step"), alt.Tooltip("predicts:N")])
+    return chart.properties(title="Projections of h_t on the right singular vectors", height=320)
+
+
+def decomposition_chart(frame: pd.DataFrame) -> alt.Chart:
+    """A waterfall: each term moves the running sum; the last bar is the logit itself."""
+    x = alt.X("term:N", sort=alt.EncodingSortField(field="order", order="ascending"), title=None,
+              axis=alt.Axis(labelAngle=-45, labelOverlap=False))
+    bars = alt.Chart(frame).mark_bar().encode(
+        x=x, y=alt.Y("start:Q", title="logit"), y2="end:Q",
+        color=alt.Color("kind:N", scale=KIND_COLORS, title="term", legend=alt.Legend(orient="top")),
+        tooltip=[alt.Tooltip("term:N"), alt.Tooltip("value:Q", title="contribution", format="+.4f"),
+                 alt.Tooltip("end:Q", title="running sum", format=".4f"),
+                 alt.Tooltip("projection:Q", title="w_i · h_t", format=".4f"),
+                 alt.Tooltip("singular_value:Q", title="s_i", format=".3f"),
+                 alt.Tooltip("u_token:Q", title="u_i[token]", format=".4f")],
+    )
+    zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="gray").encode(
+        y="y:Q", tooltip=[alt.Tooltip("y:Q", title="logit 0")])
+    return (zero + bars).properties(title="Logit = Σ_i s_i (w_i · h_t) u_i[token] + v[token]", height=320)
+
+
+def _per_direction_bars(frame: pd.DataFrame, field: str, title: str, color: str, baseline: str,
+                        tooltip: list) -> alt.LayerChart:
+    """One bar per direction for ``field``, with the random-direction ``baseline`` as a dashed rule."""
+    bars = alt.Chart(frame).mark_bar(color=color).encode(
+        x=alt.X("direction:Q", title="direction i", scale=alt.Scale(domainMin=0.5)),
+        y=alt.Y(f"{field}:Q", title=title),
+        tooltip=[alt.Tooltip("direction:Q", title="i"), *tooltip],
+    )
+    rule = alt.Chart(frame.head(1)).mark_rule(color="#e15759", strokeDash=[6, 4]).encode(
+        y=f"{baseline}:Q", tooltip=[alt.Tooltip(f"{baseline}:Q", title="random direction", format=".4f")])
+    return bars + rule
+
+
+def usage_chart(frame: pd.DataFrame) -> alt.Chart:
+    """Mean |w_i . h_t| per direction, against what a random direction would get (dashed)."""
+    return _per_direction_bars(frame, "mean_abs_projection", "mean |w_i · h_t|", "#4e79a7",
+                               "random_direction_baseline", [
+        alt.Tooltip("singular_value:Q", title="s_i", format=".3f"),
+        alt.Tooltip("mean_abs_projection:Q", title="mean |w_i · h_t|", format=".4f"),
+        alt.Tooltip("ratio_to_random:Q", title="× random direction", format=".2f"),
+        alt.Tooltip("mean_projection:Q", title="mean w_i · h_t (signed)", format="+.4f"),
+        alt.Tooltip("mean_logit_effect:Q", title="mean s_i |w_i · h_t|", format=".3f"),
+    ]).properties(title="Mean |w_i · h_t| per direction (dashed: a random unit direction)", height=300)
+
+
+def variation_chart(frame: pd.DataFrame) -> alt.Chart:
+    """Standard deviation of w_i . h_t over the steps, against that of a random direction (dashed)."""
+    return _per_direction_bars(frame, "std_projection", "std of w_i · h_t over the steps", "#b07aa1",
+                               "random_direction_std", [
+        alt.Tooltip("mean_projection:Q", title="mean w_i · h_t", format="+.4f"),
+        alt.Tooltip("std_projection:Q", title="std w_i · h_t", format=".4f"),
+        alt.Tooltip("std_ratio_to_random:Q", title="× random direction", format=".2f"),
+    ]).properties(title="How much w_i · h_t varies from step to step (dashed: a random unit direction)",
+                  height=260)
+
+
+def share_chart(frame: pd.DataFrame) -> alt.Chart:
+    """Mean share of ||h_t||² along each w_i, on a log axis, against the 1/H of a random direction."""
+    points = alt.Chart(frame).mark_circle(size=30, color="#59a14f").encode(
+        x=alt.X("direction:Q", title="direction i"),
+        y=alt.Y("mean_share_of_norm2:Q", title="mean (w_i · h_t)² / ||h_t||²", scale=alt.Scale(type="log")),
+        tooltip=[alt.Tooltip("direction:Q", title="i"),
+                 alt.Tooltip("mean_share_of_norm2:Q", title="share of ||h_t||²", format=".3%"),
+                 alt.Tooltip("random_share:Q", title="random direction (1/H)", format=".3%")],
+    )
+    baseline = alt.Chart(frame.head(1)).mark_rule(color="#e15759", strokeDash=[6, 4]).encode(
+        y="random_share:Q", tooltip=[alt.Tooltip("random_share:Q", title="1/H", format=".3%")])
+    return (points + baseline).properties(title="Share of ||h_t||² along each w_i (dashed: 1/H)", height=260)
+
+
+def usage_category_heatmap(frame: pd.DataFrame) -> alt.Chart:
+    """Mean |w_i . h_t| / random baseline by category of the token predicted and direction."""
+    return alt.Chart(frame).mark_rect().encode(
+        x=alt.X("direction:O", title="direction i"),
+        y=alt.Y("category:N", title="category of the token predicted", sort=list(CATEGORIES),
+                axis=alt.Axis(labelOverlap=False)),
+        color=alt.Color("ratio_to_random:Q", title="× random", scale=alt.Scale(scheme="viridis")),
+        tooltip=[alt.Tooltip("category:N"), alt.Tooltip("direction:O"), alt.Tooltip("steps:Q"),
+                 alt.Tooltip("mean_abs_projection:Q", title="mean |w_i · h_t|", format=".4f"),
+                 alt.Tooltip("ratio_to_random:Q", title="× random direction", format=".2f")],
+    ).properties(title="Which directions each kind of next token uses",
+                 height=alt.Step(24))
+
+
+def nll_chart(frame: pd.DataFrame, full: float, k: int | None = None) -> alt.Chart:
+    """NLL per token against k, with the full model's NLL (dashed) and the chosen k marked."""
+    line = alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(size=15), color="#4e79a7").encode(
+        x=alt.X("k:Q", title="directions kept (top k)"),
+        y=alt.Y("nll_per_token:Q", title="NLL per token (nats)", scale=alt.Scale(type="log")),
+        tooltip=[alt.Tooltip("k:Q"), alt.Tooltip("nll_per_token:Q", title="NLL/token", format=".4f")],
+    )
+    full_rule = alt.Chart(pd.DataFrame({"nll": [full], "what": ["full model"]})).mark_rule(
+        color="#e15759", strokeDash=[6, 4]).encode(
+        y="nll:Q", tooltip=[alt.Tooltip("what:N"), alt.Tooltip("nll:Q", title="NLL/token", format=".4f")])
+    chart = line + full_rule
+    if k is not None:
+        chart += alt.Chart(frame[frame["k"] == k]).mark_circle(size=120, color="#e15759").encode(
+            x="k:Q", y="nll_per_token:Q",
+            tooltip=[alt.Tooltip("k:Q", title="chosen k"), alt.Tooltip("nll_per_token:Q", format=".4f")])
+    return chart.properties(title="NLL of the tune under V_k (log scale)", height=300)
+
+
+def removal_chart(frame: pd.DataFrame, full: float) -> alt.Chart:
+    """NLL per token with one direction i removed, for each i shown."""
+    bars = alt.Chart(frame).mark_bar(color="#76b7b2").encode(
+        x=alt.X("direction:O", title="direction removed"),
+        y=alt.Y("nll_per_token:Q", title="NLL per token (nats)"),
+        tooltip=[alt.Tooltip("direction:O", title="removed"),
+                 alt.Tooltip("nll_per_token:Q", title="NLL/token", format=".4f"),
+                 alt.Tooltip("increase:Q", title="increase over full", format="+.4f")],
+    )
+    rule = alt.Chart(pd.DataFrame({"nll": [full]})).mark_rule(color="#e15759", strokeDash=[6, 4]).encode(
+        y="nll:Q", tooltip=[alt.Tooltip("nll:Q", title="full model", format=".4f")])
+    return (bars + rule).properties(title="Removing one direction (dashed: full model)", height=260)
+
+
+def token_nll_chart(frame: pd.DataFrame) -> alt.Chart:
+    """Per-token NLL along the tune for several softmax layers."""
+    return alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(size=12)).encode(
+        x=alt.X("step:Q", title="step t"),
+        y=alt.Y("nll:Q", title="-log p(token)"),
+        color=_pair_color(frame, "model"),
+        tooltip=[alt.Tooltip("step:Q"), alt.Tooltip("predicts:N", title="token"), alt.Tooltip("model:N"),
+                 alt.Tooltip("nll:Q", title="-log p", format=".3f")],
+    ).properties(title="Surprise at each token", height=260)
+
+
+def wellformed_chart(frame: pd.DataFrame) -> alt.Chart:
+    """Share of well-formed composed tunes for each number of directions kept."""
+    return alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(size=60), color="#59a14f").encode(
+        x=alt.X("k:Q", title="directions kept (top k)"),
+        y=alt.Y("well_formed_share:Q", title="well-formed share", axis=alt.Axis(format="%"),
+                scale=alt.Scale(domain=[0, 1])),
+        tooltip=[alt.Tooltip("softmax:N"), alt.Tooltip("tunes:Q"), alt.Tooltip("ended:Q"),
+                 alt.Tooltip("well_formed:Q"), alt.Tooltip("well_formed_share:Q", format=".0%")],
+    ).properties(title="Well-formed share of composed tunes", height=280)
+
+
+def spectra_chart(frame: pd.DataFrame, log_scale: bool = False) -> alt.Chart:
+    """Several models' singular values overlaid."""
+    y = alt.Y("singular_value:Q", title="singular value s_i",
+              scale=alt.Scale(type="log") if log_scale else alt.Scale(zero=True))
+    return alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(size=15)).encode(
+        x=alt.X("direction:Q", title="direction i"), y=y,
+        color=_pair_color(frame, "model"),
+        strokeDash=alt.StrokeDash("model:N", legend=None),
+        tooltip=[alt.Tooltip("model:N"), alt.Tooltip("direction:Q", title="i"),
+                 alt.Tooltip("singular_value:Q", title="s_i", format=".3f"),
+                 alt.Tooltip("cumulative_energy:Q", title="energy ≤ i", format=".1%")],
+    ).properties(title="Singular values of V", height=300)
+
+
+def angles_chart(frame: pd.DataFrame) -> alt.Chart:
+    """Principal angles (degrees) between two subspaces, smallest first; several pairs overlaid."""
+    return alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(size=30)).encode(
+        x=alt.X("index:Q", title="principal angle number", axis=alt.Axis(tickMinStep=1, format="d")),
+        y=alt.Y("angle_degrees:Q", title="angle (degrees)", scale=alt.Scale(domain=[0, 90])),
+        color=_pair_color(frame, "pair", ["#4e79a7", "#bab0ac"]),
+        tooltip=[alt.Tooltip("pair:N"), alt.Tooltip("index:Q", title="#"),
+                 alt.Tooltip("angle_degrees:Q", title="angle (°)", format=".2f")],
+    ).properties(title="Principal angles between the top-k left singular subspaces", height=280)
+
+
+def cosine_heatmap(frame: pd.DataFrame) -> alt.Chart:
+    """|cos(u_i of A, u_j of B)| for the top directions of each model."""
+    return alt.Chart(frame).mark_rect().encode(
+        x=alt.X("j:O", title="u_j of model B"),
+        y=alt.Y("i:O", title="u_i of model A"),
+        color=alt.Color("abs_cosine:Q", title="|cos|", scale=alt.Scale(domain=[0, 1], scheme="greys")),
+        tooltip=[alt.Tooltip("i:O"), alt.Tooltip("j:O"), alt.Tooltip("abs_cosine:Q", title="|cos|", format=".3f")],
+    ).properties(title="|cosine| between left singular vectors (shared tokens)", height=360)
+

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from folkrnn import ModelWeights, SoftmaxSVD, Vocabulary
+from folkrnn.directions import LogitDecomposition
+from folkrnn.vocab import END, START, token_category
+from folkrnn.wellformed import check_tune
+
+if TYPE_CHECKING:  # torch-side types, for annotations only: this module stays numpy-only
+    from folkrnn.comparison import Match
+    from folkrnn.sampling import Tune
+    from folkrnn.usage import DirectionUsage
 
 
 def spectrum_frame(svd: SoftmaxSVD) -> pd.DataFrame:
@@ -73,3 +81,169 @@ def column_bias_correlation(weights: ModelWeights) -> pd.DataFrame:
     vc = weights.v - weights.v.mean()
     corr = (Vc.T @ vc) / (np.linalg.norm(Vc, axis=0) * np.linalg.norm(vc))
     return pd.DataFrame({"unit": np.arange(V.shape[1]), "correlation": corr})
+
+
+# --- Beyond the blog: directions in use, fewer directions, compare models ---
+
+def steps_frame(tokens: Sequence[str]) -> pd.DataFrame:
+    """One row per step t = 0..len(tokens): the token just read and the token h_t predicts."""
+    tokens = list(tokens)
+    read = [START, *tokens]
+    predicts = [*tokens, END]
+    return pd.DataFrame({
+        "step": np.arange(len(read)),
+        "read": read,
+        "predicts": predicts,
+        "category": [token_category(t) for t in predicts],
+        "label": [f"{t} {p}" for t, p in enumerate(predicts)],
+    })
+
+
+def projections_frame(tokens: Sequence[str], projections: np.ndarray, directions: Sequence[int]) -> pd.DataFrame:
+    """Long table of w_i . h_t: step, read, predicts, label, direction, value (directions from 1)."""
+    steps = steps_frame(tokens)
+    directions = list(directions)
+    values = np.asarray(projections)[: len(steps), [i - 1 for i in directions]]
+    frame = steps.loc[steps.index.repeat(len(directions))].reset_index(drop=True)
+    frame["direction"] = np.tile(directions, len(steps))
+    frame["value"] = values.reshape(-1)
+    return frame
+
+
+def decomposition_frame(d: LogitDecomposition, svd: SoftmaxSVD, top: int) -> pd.DataFrame:
+    """The logit of one token as a waterfall: the ``top`` largest direction terms, the rest, the bias.
+
+    Rows ``direction``/``other``/``bias`` sum to the logit; the last row (kind ``logit``) is the total.
+    ``start``/``end`` are the running sums a waterfall draws.
+    """
+    picked = d.top(top)
+    rest = np.setdiff1d(np.arange(1, len(d.contributions) + 1), picked)
+    rows = [{"term": f"direction {i}", "kind": "direction", "direction": int(i),
+             "value": float(d.contributions[i - 1]), "projection": float(d.projections[i - 1]),
+             "singular_value": float(svd.s[i - 1]), "u_token": float(svd.U[d.token, i - 1])} for i in picked]
+    if len(rest):
+        rows.append({"term": f"other {len(rest)} directions", "kind": "other",
+                     "value": float(d.contributions[rest - 1].sum())})
+    rows.append({"term": "bias v", "kind": "bias", "value": d.bias})
+    frame = pd.DataFrame(rows)
+    frame["end"] = frame["value"].cumsum()
+    frame["start"] = frame["end"] - frame["value"]
+    total = pd.DataFrame([{"term": "logit", "kind": "logit", "value": d.logit, "start": 0.0, "end": d.logit}])
+    frame = pd.concat([frame, total], ignore_index=True)
+    frame.insert(0, "order", np.arange(len(frame)))
+    return frame
+
+
+def usage_frame(usage: DirectionUsage) -> pd.DataFrame:
+    """One row per direction: s_i, mean |w_i . h_t|, mean and std of w_i . h_t, their random baselines,
+    shares of ||h_t||^2."""
+    r = usage.rank
+    return pd.DataFrame({
+        "direction": np.arange(1, r + 1),
+        "singular_value": usage.s,
+        "mean_abs_projection": usage.mean_abs,
+        "random_direction_baseline": usage.baseline_mean_abs,
+        "ratio_to_random": usage.ratio,
+        "mean_projection": usage.mean,
+        "std_projection": usage.std,
+        "random_direction_std": usage.baseline_std,
+        "std_ratio_to_random": usage.std_ratio,
+        "mean_share_of_norm2": usage.mean_share,
+        "random_share": usage.random_share,
+        "mean_logit_effect": usage.mean_logit_effect,
+    })
+
+
+def usage_category_frame(usage: DirectionUsage, directions: Sequence[int] | None = None) -> pd.DataFrame:
+    """Long table over (category of the predicted token, direction): mean |w_i . h_t|, ratio, steps."""
+    directions = list(range(1, usage.rank + 1)) if directions is None else list(directions)
+    rows = []
+    for c, name in enumerate(usage.categories):
+        if usage.steps_by_category[c] == 0:
+            continue
+        for i in directions:
+            value = float(usage.mean_abs_by_category[c, i - 1])
+            rows.append({"category": name, "direction": i, "steps": int(usage.steps_by_category[c]),
+                         "mean_abs_projection": value, "ratio_to_random": value / usage.baseline_mean_abs})
+    return pd.DataFrame(rows, columns=["category", "direction", "steps", "mean_abs_projection",
+                                       "ratio_to_random"])
+
+
+def tunes_frame(tunes: Sequence[Tune]) -> pd.DataFrame:
+    """One row per tune: number, length, whether it ended, whether it is well-formed and why not."""
+    verdicts = [check_tune(t.tokens, t.ended) for t in tunes]
+    return pd.DataFrame({
+        "tune": np.arange(1, len(tunes) + 1),
+        "tokens": [len(t.tokens) for t in tunes],
+        "meter": [t.tokens[0] if t.tokens else "" for t in tunes],
+        "mode": [t.tokens[1] if len(t.tokens) > 1 else "" for t in tunes],
+        "ended": [t.ended for t in tunes],
+        "well_formed": [v.ok for v in verdicts],
+        "reason": [v.reason for v in verdicts],
+    })
+
+
+def nll_frame(ks: Sequence[int], nll: np.ndarray) -> pd.DataFrame:
+    """Mean NLL per token against the number of directions kept."""
+    return pd.DataFrame({"k": np.asarray(ks, dtype=int), "nll_per_token": np.asarray(nll, dtype=float)})
+
+
+def token_nll_frame(tokens: Sequence[str], curves: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """Long table of per-token NLL along a tune (tokens then </s>) for several softmax layers."""
+    steps = steps_frame(tokens)
+    parts = []
+    for name, values in curves.items():
+        part = steps.copy()
+        part["model"] = name
+        part["nll"] = np.asarray(values, dtype=float)
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+def wellformed_frame(results: Sequence[tuple[int, str, Sequence[Tune]]]) -> pd.DataFrame:
+    """One row per softmax layer tried: k, label, tunes composed, well-formed count and share."""
+    rows = []
+    for k, label, tunes in results:
+        ok = int(sum(check_tune(t.tokens, t.ended).ok for t in tunes))
+        ended = int(sum(t.ended for t in tunes))
+        rows.append({"k": k, "softmax": label, "tunes": len(tunes), "ended": ended, "well_formed": ok,
+                     "well_formed_share": ok / len(tunes) if tunes else 0.0})
+    return pd.DataFrame(rows, columns=["k", "softmax", "tunes", "ended", "well_formed", "well_formed_share"])
+
+
+def spectra_frame(svds: Mapping[str, SoftmaxSVD]) -> pd.DataFrame:
+    """Long table of several models' singular values: model, direction, singular_value, energy."""
+    parts = [pd.DataFrame({"model": name, "direction": np.arange(1, svd.rank + 1), "singular_value": svd.s,
+                           "cumulative_energy": svd.energy}) for name, svd in svds.items()]
+    return pd.concat(parts, ignore_index=True)
+
+
+def angles_frame(curves: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """Principal angles (degrees, smallest first) of one or more subspace pairs: pair, index, angle."""
+    parts = [pd.DataFrame({"pair": name, "index": np.arange(1, len(a) + 1), "angle_degrees": a})
+             for name, a in curves.items()]
+    return pd.concat(parts, ignore_index=True)
+
+
+def cosines_frame(cosines: np.ndarray) -> pd.DataFrame:
+    """|cos(u_i of A, u_j of B)| as a long table: i, j, abs_cosine (both from 1)."""
+    ka, kb = cosines.shape
+    return pd.DataFrame({
+        "i": np.repeat(np.arange(1, ka + 1), kb),
+        "j": np.tile(np.arange(1, kb + 1), ka),
+        "abs_cosine": np.asarray(cosines).reshape(-1),
+    })
+
+
+def matches_frame(matches: Sequence[Match], svd_a: SoftmaxSVD, svd_b: SoftmaxSVD) -> pd.DataFrame:
+    """Each u_i of A, its best match u_j in B, their cosine (sign included) and the runner-up."""
+    return pd.DataFrame({
+        "i": [m.i for m in matches],
+        "s_i (A)": [float(svd_a.s[m.i - 1]) for m in matches],
+        "best j": [m.j for m in matches],
+        "s_j (B)": [float(svd_b.s[m.j - 1]) for m in matches],
+        "cosine": [m.cosine for m in matches],
+        "abs_cosine": [abs(m.cosine) for m in matches],
+        "runner_up_abs_cosine": [m.runner_up for m in matches],
+    })
+

@@ -130,11 +130,11 @@ def _convert(args) -> int:
 
 
 def _train(args) -> int:
-    from .train import TrainConfig, train
+    from .train import RESUMABLE, TrainConfig, train
 
-    names = {f.name for f in fields(TrainConfig)}
-    cfg = TrainConfig(**{k: v for k, v in vars(args).items() if k in names and v is not None})
-    train(cfg, resume=args.resume, command="python -m folkrnn " + shlex.join(sys.argv[1:]))
+    given = {k: v for k, v in vars(args).items() if k in {f.name for f in fields(TrainConfig)} and v is not None}
+    train(TrainConfig(**given), resume=args.resume, command="python -m folkrnn " + shlex.join(sys.argv[1:]),
+          overrides=[k for k in RESUMABLE if k in given])
     return 0
 
 
@@ -177,13 +177,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch-size", dest="batch_size", type=int)
     p.add_argument("--lr", type=float)
+    p.add_argument("--dropout", type=float, help="dropout after each LSTM layer (default 0.5)")
     p.add_argument("--hidden-size", dest="hidden_size", type=int)
     p.add_argument("--layers", dest="num_layers", type=int)
     p.add_argument("--patience", type=int)
     p.add_argument("--seed", type=int)
     p.add_argument("--threads", type=int)
     p.add_argument("--no-bf16", dest="bf16", action="store_false", default=None)
-    p.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
+    p.add_argument("--resume", action="store_true",
+                   help="continue from OUT/last.pt with its stored settings (--epochs and --dropout may change)")
     return parser
 
 

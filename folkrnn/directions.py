@@ -6,8 +6,11 @@ contribution s_i (w_i . h_t) u_i[k] per direction plus the bias v[k].
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
+from .perturbation import softmax
 from .svd import SoftmaxSVD
 
 
@@ -24,3 +27,37 @@ def logit_contributions(hidden: np.ndarray, svd: SoftmaxSVD, token: int) -> np.n
 def logits(hidden: np.ndarray, svd: SoftmaxSVD) -> np.ndarray:
     """V h_t + v rebuilt from the factors: (steps, vocab)."""
     return (projections(hidden, svd) * svd.s) @ svd.U.T + svd.v
+
+
+@dataclass(frozen=True)
+class LogitDecomposition:
+    """logit[token] = sum_i s_i (w_i . h_t) u_i[token] + v[token], exactly, at one step."""
+
+    token: int
+    projections: np.ndarray  # (r,) w_i . h_t
+    contributions: np.ndarray  # (r,) s_i (w_i . h_t) u_i[token]
+    bias: float  # v[token]
+    probability: float  # softmax(V h_t + v)[token]
+    rank_of_token: int  # 1 = the most likely token at this step
+
+    @property
+    def logit(self) -> float:
+        return float(self.contributions.sum() + self.bias)
+
+    def top(self, m: int) -> np.ndarray:
+        """The m directions (numbered from 1) with the largest |contribution|, largest first."""
+        order = np.argsort(-np.abs(self.contributions), kind="stable")
+        return order[: max(0, m)] + 1
+
+
+def logit_decomposition(h: np.ndarray, svd: SoftmaxSVD, token: int) -> LogitDecomposition:
+    """Split the logit of ``token`` for one hidden state ``h`` (H,) over the singular directions."""
+    h = np.asarray(h, dtype=np.float64).reshape(1, -1)
+    proj = projections(h, svd)[0]
+    contributions = logit_contributions(h, svd, token)[0]
+    z = logits(h, svd)[0]
+    p = softmax(z)
+    return LogitDecomposition(
+        int(token), proj, contributions, float(svd.v[token]), float(p[token]),
+        int((z > z[token]).sum()) + 1,
+    )

@@ -61,6 +61,10 @@ def fetch_verified(url: str, blob_id: str, destination: Path, timeout: float = 3
     return destination
 
 
-def fetch_original_weights(url: str = ORIGINAL_URL, timeout: float = 30.0) -> Path:
-    """The verified original folk-rnn v2 pickle in the cache, downloading it if needed."""
+def fetch_original_weights(url: str | None = None, timeout: float = 30.0) -> Path:
+    """The verified original folk-rnn v2 pickle in the cache, downloading it if needed.
+
+    The URL defaults to $FOLKRNN_ORIGINAL_URL if set (a mirror), else the folk-rnn repository.
+    """
+    url = url or os.environ.get("FOLKRNN_ORIGINAL_URL") or ORIGINAL_URL
     return fetch_verified(url, ORIGINAL_BLOB_ID, cache_dir() / ORIGINAL_FILENAME, timeout)

@@ -53,6 +53,9 @@ class TrainConfig:
     threads: int = 0  # 0: torch's default
 
 
+RESUMABLE = ("epochs", "dropout")
+
+
 def bf16_supported() -> bool:
     """Whether bf16 autocast runs natively on this CPU (AVX-512 BF16 or AMX)."""
     if torch.cuda.is_available():
@@ -68,15 +71,17 @@ def _lr_factor(step: int, total: int, cfg: TrainConfig) -> float:
     return cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
 
 
-def train(cfg: TrainConfig, resume: bool = False, command: str = "") -> dict:
+def train(cfg: TrainConfig, resume: bool = False, command: str = "", overrides=RESUMABLE) -> dict:
     """Train, checkpointing every epoch; returns the training log.
 
-    ``resume`` continues the run in ``cfg.out`` with the configuration stored there; only
-    ``epochs`` is taken from ``cfg``, so a finished run can be extended.
+    ``resume`` continues the run in ``cfg.out`` with the configuration stored there, except the
+    settings named in ``overrides`` (some of :data:`RESUMABLE`: the epoch budget, the dropout rate),
+    which are taken from ``cfg``; each resume is recorded in the log with the settings it changed.
     """
     if resume and (Path(cfg.out) / "log.json").exists():
         stored = json.loads((Path(cfg.out) / "log.json").read_text())["config"]
-        cfg = TrainConfig(**{**stored, "epochs": cfg.epochs, "out": cfg.out})
+        changes = {k: getattr(cfg, k) for k in overrides if k in RESUMABLE}
+        cfg = TrainConfig(**{**stored, **changes, "out": cfg.out})
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -106,6 +111,9 @@ def train(cfg: TrainConfig, resume: bool = False, command: str = "") -> dict:
         scheduler.load_state_dict(state["scheduler"])
         torch.set_rng_state(state["torch_rng"])
         log = json.loads((out / "log.json").read_text())
+        changed = {k: getattr(cfg, k) for k in RESUMABLE if log["config"][k] != getattr(cfg, k)}
+        log.setdefault("resumes", []).append({"after_epoch": state["epoch"] + 1, "command": command, **changed})
+        log["config"] = asdict(cfg)
         start_epoch, best, bad_epochs = state["epoch"] + 1, state["best"], state["bad_epochs"]
         print(f"resuming after epoch {state['epoch'] + 1} (best valid NLL {best:.4f})", file=sys.stderr)
 
@@ -181,6 +189,7 @@ def _metadata(cfg: TrainConfig, log: dict, n_train: int, n_valid: int, bf16: boo
         "training": {
             "config": asdict(cfg),
             "command": command,
+            "resumes": log.get("resumes", []),
             "best_epoch": log["best_epoch"],
             "epochs_run": len(log["epochs"]),
             "train_nll_per_token": best["train_nll"],

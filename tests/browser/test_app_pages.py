@@ -112,3 +112,33 @@ def test_bias_page(page, streamlit_server):
     expect(page.get_by_text("How a logit change moves a probability")).to_be_visible()
     screenshot(page, "bias")
     assert app_exceptions(page) == []
+
+
+def test_upload_a_model_then_a_hostile_file(page, streamlit_server, tmp_path):
+    from playwright.sync_api import expect
+
+    from tests.hostile_files import call, dumps
+    from tests.py2pickle import folkrnn_pickle
+
+    good = tmp_path / "small_folkrnn.pkl"
+    good.write_bytes(folkrnn_pickle(load_model().vocabulary.tokens, hidden=16, rng=3))
+    marker = tmp_path / "PWNED"
+    hostile = tmp_path / "hostile.pkl"
+    hostile.write_bytes(dumps(call("os", "system", f"touch {marker}"), 2))
+
+    open_app(page, streamlit_server)
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_text("Upload a model file").click()
+    wait_for_app(page)
+    sidebar.locator("input[type=file]").set_input_files(str(good))
+    wait_for_app(page)
+    expect(sidebar.get_by_text("3 × 16 LSTM")).to_be_visible()
+    assert metric_value(page, "LSTM") == "3 × 16"
+
+    sidebar.locator("input[type=file]").set_input_files(str(hostile))
+    wait_for_app(page)
+    expect(sidebar.get_by_test_id("stAlert")).to_contain_text("refused to load global")
+    expect(sidebar.get_by_text("3 × 16 LSTM")).to_be_visible()  # the previous model stays
+    assert not marker.exists()
+    screenshot(page, "upload_refused")
+    assert app_exceptions(page) == []

@@ -1,0 +1,1 @@
+"""Benchmarks of folkrnn-explorer: python -m benchmarks (see benchmarks/run.py)."""

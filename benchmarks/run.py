@@ -1,0 +1,313 @@
+"""Benchmarks: ``python -m benchmarks`` measures on this machine and writes docs/benchmarks.md.
+
+Every figure is a median over repeated runs, and every ratio is taken within the same run. Targets
+come from the project's issue; where one is missed the table says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+MINIMAL_APP = """
+import numpy as np
+import streamlit as st
+st.line_chart(np.arange(137.0))
+"""
+
+
+def timed(fn: Callable[[], object], repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def median_ms(times: list[float]) -> float:
+    return 1000 * statistics.median(times)
+
+
+# ---------------------------------------------------------------------------- model load + SVD
+
+def load_and_svd(repeat: int) -> dict:
+    from folkrnn import load_model, softmax_svd
+
+    def cold():
+        softmax_svd.clear()
+        softmax_svd(load_model())
+
+    cold_times = timed(cold, repeat)
+    weights = load_model()
+    softmax_svd(weights)
+    cached = timed(lambda: softmax_svd(weights), repeat * 100)
+    fresh = timed(lambda: subprocess.run(
+        [sys.executable, "-c", "import folkrnn; folkrnn.softmax_svd(folkrnn.load_model())"],
+        cwd=ROOT, check=True), max(3, repeat // 2))
+    return {"cold_ms": median_ms(cold_times), "cached_ms": median_ms(cached), "fresh_process_ms": median_ms(fresh)}
+
+
+# ---------------------------------------------------------------------------- AppTest reruns
+
+PAGE_CHANGES = {  # page -> (widget kind, key, two values to alternate)
+    "pages/home.py": None,
+    "pages/bias.py": ("number_input", "delta", (1.0, 2.0)),
+    "pages/spectrum.py": ("toggle", "log", (True, False)),
+    "pages/right_vectors.py": ("multiselect", "w", ([1, 2], [3, 4])),
+    "pages/left_vectors.py": ("number_input", "i", (2, 3)),
+    "pages/perturbation.py": ("slider", "a", (-1.0, 0.5)),
+    "pages/directions_in_use.py": ("slider", "step", (3, 4)),
+    "pages/compose.py": ("slider", "T", (1.0, 1.05)),
+    "pages/fewer_directions.py": ("slider", "k", (30, 29)),
+    "pages/compare.py": ("toggle", "log", (True, False)),
+}
+
+
+def apptest_reruns(repeat: int) -> dict:
+    from streamlit.testing.v1 import AppTest
+
+    results = {}
+    for page, change in PAGE_CHANGES.items():
+        at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=600)
+        at.run()
+        at.switch_page(page).run()
+        at.run()  # warm: everything cached
+        times = []
+        for r in range(repeat):
+            if change:
+                kind, key, values = change
+                getattr(at, kind)(key=key).set_value(values[r % 2])
+            started = time.perf_counter()
+            at.run()
+            times.append(time.perf_counter() - started)
+            assert not at.exception, (page, at.exception)
+        results[page] = median_ms(times)
+    return results
+
+
+# ---------------------------------------------------------------------------- browser cold start
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start_server(script: Path) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(script), "--server.address", "127.0.0.1",
+         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                return proc, url
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"streamlit did not start for {script}")
+
+
+def _first_chart_seconds(browser, script: Path, path: str = "") -> float:
+    """From launching ``streamlit run`` to the first chart drawn in the page."""
+    started = time.perf_counter()
+    proc, url = _start_server(script)
+    try:
+        page = browser.new_page()
+        page.goto(f"{url}/{path}")
+        page.locator(".vega-embed canvas, .vega-embed svg").first.wait_for(state="visible", timeout=120_000)
+        elapsed = time.perf_counter() - started
+        page.close()
+        return elapsed
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def browser_cold_start(repeat: int) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
+        minimal = Path(tmp) / "minimal_app.py"
+        minimal.write_text(MINIMAL_APP)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        ours, theirs = [], []
+        for _ in range(repeat):
+            theirs.append(_first_chart_seconds(browser, minimal))
+            ours.append(_first_chart_seconds(browser, ROOT / "streamlit_app.py", "spectrum"))
+        browser.close()
+    return {"app_ms": median_ms(ours), "minimal_ms": median_ms(theirs),
+            "ratio": statistics.median(ours) / statistics.median(theirs)}
+
+
+def peak_rss() -> dict:
+    """Peak resident memory of the app's server after every page has been opened in a browser."""
+    from playwright.sync_api import sync_playwright
+
+    proc, url = _start_server(ROOT / "streamlit_app.py")
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page()
+            for path in ("", "bias", "spectrum", "right", "left", "perturb", "in-use?n=5", "compose?n=1",
+                         "fewer?n=2&ks=10&ks=30", "compare"):
+                page.goto(f"{url}/{path}")
+                page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
+                    state="attached", timeout=300_000)
+                page.wait_for_timeout(500)
+            browser.close()
+        status = Path(f"/proc/{proc.pid}/status").read_text()
+        hwm = next(line for line in status.splitlines() if line.startswith("VmHWM"))
+        return {"peak_rss_mb": int(hwm.split()[1]) / 1024}
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+# ---------------------------------------------------------------------------- sampling, training
+
+def sampling(repeat: int, length: int = 200) -> dict:
+    import torch
+
+    from benchmarks.numpy_sampler import sample as numpy_sample
+    from folkrnn import load_model
+    from folkrnn.model import FolkRNN
+    from folkrnn.sampling import sample_tunes
+
+    weights = load_model()
+    net = FolkRNN.from_weights(weights)
+    out = {}
+    for n in (1, 64):
+        def ours():
+            tunes = sample_tunes(net, weights.vocabulary, n=n, seed=1, max_length=length)
+            return n * max(len(t.tokens) + t.ended for t in tunes)
+
+        steps = []
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            steps.append(ours())
+            times.append(time.perf_counter() - started)
+        ours_rate = statistics.median(s / t for s, t in zip(steps, times))
+        ref_len = 50 if n == 1 else 20
+        ref = timed(lambda: numpy_sample(weights, n, ref_len), max(1, repeat // 2))
+        ref_rate = n * ref_len / statistics.median(ref)
+        out[n] = {"ours": ours_rate, "numpy": ref_rate, "ratio": ours_rate / ref_rate}
+    out["threads"] = torch.get_num_threads()
+    return out
+
+
+def training(steps: int = 3) -> dict:
+    import torch
+    from torch.nn import functional as F
+
+    from folkrnn.model import FolkRNN
+
+    torch.manual_seed(0)
+    out = {}
+    for bf16 in (False, True):
+        model = FolkRNN()
+        opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], 1e-3)
+        x = torch.randint(0, 137, (64, 200))
+        y = torch.randint(0, 137, (64, 200))
+        times = []
+        for step in range(steps + 1):
+            started = time.perf_counter()
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                logits = model(x).logits
+            loss = F.cross_entropy(logits.float().reshape(-1, 137), y.reshape(-1))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            if step:  # the first step warms up
+                times.append(time.perf_counter() - started)
+        out["bf16" if bf16 else "fp32"] = 64 * 200 / statistics.median(times)
+    out["ratio"] = out["bf16"] / out["fp32"]
+    return out
+
+
+# ---------------------------------------------------------------------------- report
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def report(r: dict, command: str) -> str:
+    load, pages, cold, rss, samp, train = (r.get(k) for k in ("load", "pages", "cold", "rss", "sampling", "training"))
+    lines = [
+        "# Benchmarks", "",
+        f"Command: `{command}` · machine: {machine()} · {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+        "Medians over repeated runs; ratios are taken within the same run.", "",
+        "| measure | result | target | |", "| --- | --- | --- | --- |",
+    ]
+    if load:
+        lines += [
+            f"| load embedded model + SVD, in process, caches cleared | {load['cold_ms']:.1f} ms | ≤ 100 ms | {verdict(load['cold_ms'] <= 100)} |",
+            f"| the same, cached (second call) | {load['cached_ms'] * 1000:.1f} µs | ≈ 0 | {verdict(load['cached_ms'] < 1)} |",
+            f"| a fresh `python` process importing folkrnn, loading, SVD | {load['fresh_process_ms']:.0f} ms | (context) | |",
+        ]
+    if pages:
+        for page, ms in pages.items():
+            lines.append(f"| AppTest warm rerun after a widget change: `{page}` | {ms:.0f} ms | ≤ 50 ms | {verdict(ms <= 50)} |")
+    if cold:
+        lines.append(f"| `streamlit run` to first chart in Chromium: this app (spectrum page) vs Streamlit's minimal app | "
+                     f"{cold['app_ms']:.0f} ms vs {cold['minimal_ms']:.0f} ms = {cold['ratio']:.2f}× | ≤ 2× | {verdict(cold['ratio'] <= 2)} |")
+    if samp:
+        for n, target in ((1, 5), (64, 20)):
+            s = samp[n]
+            lines.append(f"| sampling, {'single tune' if n == 1 else 'batch of 64'}: tokens/s, ours vs per-step numpy | "
+                         f"{s['ours']:.0f} vs {s['numpy']:.0f} = {s['ratio']:.1f}× | ≥ {target}× | {verdict(s['ratio'] >= target)} |")
+    if train:
+        lines.append(f"| training tokens/s, batch 64 × 200, fp32 vs bf16 autocast | {train['fp32']:.0f} vs {train['bf16']:.0f} "
+                     f"= {train['ratio']:.2f}× | (context) | |")
+    if rss:
+        lines.append(f"| peak RSS of the app's server after opening every page | {rss['peak_rss_mb']:.0f} MB | ≤ 700 MB | "
+                     f"{verdict(rss['peak_rss_mb'] <= 700)} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--only", nargs="*", choices=["load", "pages", "cold", "rss", "sampling", "training"])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+    os.chdir(ROOT)
+    wanted = args.only or ["load", "pages", "sampling", "training", "cold", "rss"]
+    runners = {"load": lambda: load_and_svd(args.repeat), "pages": lambda: apptest_reruns(args.repeat),
+               "cold": lambda: browser_cold_start(max(3, args.repeat // 2)), "rss": peak_rss,
+               "sampling": lambda: sampling(max(3, args.repeat // 2)), "training": training}
+    results = {}
+    for name in wanted:
+        started = time.perf_counter()
+        results[name] = runners[name]()
+        print(f"{name}: {results[name]} ({time.perf_counter() - started:.0f} s)", flush=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(report(results, "python -m benchmarks " + " ".join(argv or sys.argv[1:])))
+    print(f"wrote {args.out}")
+    return 0

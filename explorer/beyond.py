@@ -1,0 +1,177 @@
+"""Streamlit helpers shared by the "beyond the blog" pages: composing controls, cached runs, tune input.
+
+Everything long is cached with ``st.cache_data`` keyed on the model's ``content_hash`` (the weights go
+in as an unhashed ``_weights`` argument) and on the inputs; the network itself comes from
+:func:`explorer.models.network`. Work is cached in chunks, and the progress bar lives outside the
+cached functions, so a cached result is instant and an uncached one shows its progress.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import streamlit as st
+
+from folkrnn import ModelWeights, UnknownTokenError, Vocabulary
+from folkrnn.sampling import Tune
+from folkrnn.vocab import END, START, tokenize
+
+from .models import network, svd
+
+MODELS_CHOICE = "model's choice"
+CHUNK = 10  # tunes per cached sampling chunk
+
+
+def seed_tokens(vocabulary: Vocabulary, key_prefix: str = "", columns=None) -> list[str]:
+    """Meter and mode selectboxes (the vocabulary's own tokens, or the model's choice): the prefix.
+
+    The mode can be chosen only with a meter, since every tune starts meter then mode.
+    """
+    meters = [t for t, c in zip(vocabulary.tokens, vocabulary.categories) if c == "meter"]
+    modes = [t for t, c in zip(vocabulary.tokens, vocabulary.categories) if c == "mode"]
+    cols = columns or st.columns(2)
+    with cols[0]:
+        meter = st.selectbox("Meter", [MODELS_CHOICE, *sorted(meters)], key=f"{key_prefix}meter",
+                             bind="query-params", help="The first token of the tune.")
+    with cols[1]:
+        mode = st.selectbox("Mode", [MODELS_CHOICE, *sorted(modes)], key=f"{key_prefix}mode",
+                            bind="query-params", disabled=meter == MODELS_CHOICE,
+                            help="The second token; choose a meter first.")
+    if meter == MODELS_CHOICE:
+        return []
+    return [meter] if mode == MODELS_CHOICE else [meter, mode]
+
+
+def sampling_controls(key_prefix: str = "", columns=None, temperature: float = 1.0) -> tuple[float, int]:
+    """Temperature and RNG seed inputs, kept in the URL."""
+    cols = columns or st.columns(2)
+    with cols[0]:
+        T = st.slider("Temperature", 0.1, 2.0, temperature, step=0.05, key=f"{key_prefix}T", bind="query-params",
+                      help="Sampling from softmax(logits / T): lower is more conservative.")
+    with cols[1]:
+        seed = st.number_input("Random seed", 0, 2**31 - 1, 0, step=1, key=f"{key_prefix}seed",
+                               bind="query-params", help="The same seed and settings give the same tunes.")
+    return float(T), int(seed)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _sample_chunk(_weights: ModelWeights, content_hash: str, size: int, prefix: tuple[str, ...], temperature: float,
+                  seed: int, chunk: int, max_length: int) -> list[Tune]:
+    from folkrnn.sampling import sample_tunes
+    from folkrnn.usage import chunk_seed
+
+    return sample_tunes(network(_weights), _weights.vocabulary, size, prefix, temperature, chunk_seed(seed, chunk),
+                        max_length)
+
+
+def chunks(n: int, size: int = CHUNK) -> list[tuple[int, int]]:
+    """(chunk index, tunes in it) for n tunes sampled ``size`` at a time."""
+    return [(c, min(size, n - start)) for c, start in enumerate(range(0, n, size))]
+
+
+def composed(weights: ModelWeights, n: int, prefix: Sequence[str], temperature: float, seed: int,
+             max_length: int, label: str = "Composing") -> list[Tune]:
+    """n tunes from the model (cached per chunk of 10, with a progress bar while composing).
+
+    The same as :func:`folkrnn.usage.sample_in_chunks` with chunk 10.
+    """
+    parts = chunks(n)
+    bar = st.progress(0.0, text=f"{label}…") if len(parts) > 1 else None
+    tunes: list[Tune] = []
+    for c, size in parts:
+        tunes += _sample_chunk(weights, weights.content_hash, size, tuple(prefix), float(temperature), int(seed),
+                               c, int(max_length))
+        if bar:
+            bar.progress(len(tunes) / n, text=f"{label}: {len(tunes)} of {n} tunes")
+    if bar:
+        bar.empty()
+    return tunes
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _usage_chunk(_weights: ModelWeights, content_hash: str, size: int, temperature: float, seed: int, chunk: int,
+                 max_length: int):
+    from folkrnn.usage import usage_sums
+
+    tunes = _sample_chunk(_weights, content_hash, size, (), temperature, seed, chunk, max_length)
+    return usage_sums(network(_weights), _weights.vocabulary, svd(_weights), tunes)
+
+
+def direction_usage_survey(weights: ModelWeights, n: int, temperature: float, seed: int, max_length: int):
+    """:class:`~folkrnn.usage.DirectionUsage` over n tunes composed without seed tokens (cached per chunk).
+
+    The tunes are those :func:`composed` gives for the same settings and no prefix.
+    """
+    from folkrnn.usage import UsageSums
+
+    decomposition = svd(weights)
+    bar = st.progress(0.0, text="Composing and measuring…")
+    sums = UsageSums.zeros(decomposition.rank, weights.hidden_size)
+    for c, size in chunks(n):
+        sums = sums + _usage_chunk(weights, weights.content_hash, size, float(temperature), int(seed), c,
+                                   int(max_length))
+        bar.progress(sums.tunes / n, text=f"Composing and measuring: {sums.tunes} of {n} tunes")
+    bar.empty()
+    return sums.summary(decomposition)
+
+
+@st.cache_data(max_entries=64, show_spinner="Running the network over the tune…")
+def _activations(_weights: ModelWeights, content_hash: str, tokens: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    from folkrnn.activations import run
+
+    acts = run(network(_weights), _weights.vocabulary, list(tokens))
+    return acts.hidden, acts.logits
+
+
+def activations(weights: ModelWeights, tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(hidden (steps, H), logits (steps, vocab)) of the network reading ``<s>`` + tokens (cached)."""
+    hidden, logits = _activations(weights, weights.content_hash, tuple(tokens))
+    hidden.setflags(write=False)
+    logits.setflags(write=False)
+    return hidden, logits
+
+
+def _code(token: str) -> str:
+    """A token as inline code, safe for any text (markdown-active characters stay literal)."""
+    return f"`` {token} ``" if "`" not in token else repr(token).replace("`", "\\`")
+
+
+def parse_tokens(vocabulary: Vocabulary, text: str) -> list[str] | None:
+    """Tokens of a typed tune; shows an error naming unknown tokens (and returns None) or an empty tune."""
+    tokens = tokenize(text or "")
+    if tokens[:1] == [START]:  # the network reads <s> first anyway; </s> is what the last step predicts
+        tokens = tokens[1:]
+    if tokens[-1:] == [END]:
+        tokens = tokens[:-1]
+    if not tokens:
+        st.info("Type or paste a tune in folk-rnn v2 tokens, separated by spaces.")
+        return None
+    try:
+        vocabulary.encode(tokens)
+    except UnknownTokenError as exc:
+        shown = ", ".join(_code(t) for t in exc.unknown[:20]) + (" …" if len(exc.unknown) > 20 else "")
+        st.error(f"{len(exc.unknown)} token(s) are not in this model's vocabulary: {shown}. "
+                 "Tokens are separated by spaces, e.g. `M:4/4 K:Cmaj |: G 2 c 2 ...`.",
+                 icon=":material/error:")
+        return None
+    return tokens
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def _truncated_tunes(_weights: ModelWeights, content_hash: str, k: int | None, remove: tuple[int, ...], n: int,
+                     prefix: tuple[str, ...], temperature: float, seed: int, max_length: int) -> list[Tune]:
+    from folkrnn.truncation import compose_truncated
+
+    return compose_truncated(_weights, k, remove, n, prefix, temperature, seed, max_length)
+
+
+def composed_truncated(weights: ModelWeights, k: int | None, remove: Sequence[int], n: int, prefix: Sequence[str],
+                       temperature: float, seed: int, max_length: int) -> list[Tune]:
+    """n tunes from the model with V truncated to the top k directions minus ``remove`` (cached).
+
+    The truncated network is built for the occasion and dropped; only the tunes are cached.
+    """
+    return _truncated_tunes(weights, weights.content_hash, None if k is None else int(k),
+                            tuple(sorted(set(int(i) for i in remove))), int(n), tuple(prefix), float(temperature),
+                            int(seed), int(max_length))

@@ -1,0 +1,104 @@
+"""Compare models: two softmax layers side by side, their spectra and their singular subspaces."""
+
+import numpy as np
+import streamlit as st
+
+from explorer import models
+from explorer.charts import angles_chart, cosine_heatmap, spectra_chart
+from explorer.frames import angles_frame, cosines_frame, matches_frame, spectra_frame
+from explorer.session import MAX_UPLOAD_BYTES, current_model
+from explorer.widgets import chart_with_csv
+from folkrnn import ModelFileError, load_bytes
+from folkrnn.comparison import compare_softmax, principal_angles, shared_token_rows
+from folkrnn.download import DownloadError
+
+weights_a = current_model()
+st.title("Compare models")
+st.markdown(
+    "Model **A** is the one chosen in the sidebar; choose model **B** here. Left singular vectors live "
+    "over the tokens, so they are compared over the tokens both vocabularies hold, matched by text. "
+    "Principal angles say how far apart the spans of $u_1..u_k$ are (0° = the same direction); "
+    "a singular vector's sign is arbitrary, so single vectors are compared by $|\\cos|$."
+)
+
+# Plain option texts: a bound radio writes the option's text into the URL (?other=Upload).
+source = st.radio("Model B", ["Embedded", "Upload", "Original"], key="other", bind="query-params", horizontal=True,
+                  captions=["the replica shipped with the app", "a .pkl or .safetensors file",
+                            "folk-rnn v2's published weights (download)"])
+
+
+def _uploaded():
+    file = st.file_uploader("Model B: folk-rnn metadata pickle (.pkl) or project checkpoint (.safetensors)",
+                            type=["pkl", "safetensors"], key="compare_file",
+                            help="Loaded with the same safe loader as the sidebar: files that run code are refused.")
+    if file is None:
+        st.info("Choose a file for model B.")
+        st.stop()
+    if st.session_state.get("compare_id") != file.file_id:
+        st.session_state["compare_id"] = file.file_id
+        st.session_state.pop("compare_weights", None)
+        try:
+            st.session_state["compare_weights"] = load_bytes(file.getvalue(), MAX_UPLOAD_BYTES)
+            st.session_state.pop("compare_error", None)
+        except ModelFileError as exc:
+            st.session_state["compare_error"] = f"Could not load {file.name}: {exc}"
+    if "compare_weights" not in st.session_state:
+        st.error(st.session_state.get("compare_error", "No model loaded."))
+        st.stop()
+    return st.session_state["compare_weights"]
+
+
+def _original():
+    try:
+        return models.original_model()
+    except (DownloadError, ModelFileError) as exc:
+        st.error(f"{exc}. Choose another model B.")
+        st.stop()
+
+
+weights_b = {"Upload": _uploaded, "Original": _original}.get(source, lambda: models.embedded_model())()
+svd_a, svd_b = models.svd(weights_a), models.svd(weights_b)
+name_a, name_b = f"A: {weights_a.name}", f"B: {weights_b.name}"
+cols = st.columns(2)
+cols[0].markdown(f"**A** · {weights_a.name}  \n{len(weights_a.vocabulary)} tokens · {weights_a.num_layers} × "
+                 f"{weights_a.hidden_size} LSTM · s₁ = {svd_a.s[0]:.2f}")
+cols[1].markdown(f"**B** · {weights_b.name}  \n{len(weights_b.vocabulary)} tokens · {weights_b.num_layers} × "
+                 f"{weights_b.hidden_size} LSTM · s₁ = {svd_b.s[0]:.2f}")
+if weights_a.softmax_hash == weights_b.softmax_hash:
+    st.info("A and B have the same softmax layer: every angle is 0°.", icon=":material/info:")
+
+st.subheader("Spectra")
+log_scale = st.toggle("Log scale", key="log", bind="query-params")
+spectra = spectra_frame({name_a: svd_a, name_b: svd_b})
+chart_with_csv(spectra_chart(spectra, log_scale), spectra, "spectra")
+
+st.subheader("Left singular subspaces")
+shared = len(shared_token_rows(weights_a.vocabulary, weights_b.vocabulary)[0])
+if not shared:
+    st.error("The two models share no token: their left singular vectors cannot be compared.")
+    st.stop()
+only_a = len(weights_a.vocabulary) - shared
+only_b = len(weights_b.vocabulary) - shared
+st.caption(f"{shared} shared tokens; {only_a} only in A, {only_b} only in B.")
+limit = min(svd_a.rank, svd_b.rank, shared)
+k = int(st.slider("Top k directions of each model", 1, limit, min(20, limit), key="k", bind="query-params"))
+result = compare_softmax(svd_a, svd_b, k)
+# A reference: the angles between A's subspace and a random k-dimensional subspace of the shared tokens.
+rows_a = np.array([weights_a.vocabulary.index[t] for t in result.tokens])
+random_basis = np.random.default_rng(0).standard_normal((shared, k))
+reference = principal_angles(svd_a.U[rows_a, :k], random_basis)
+angles = angles_frame({"A vs B": result.angles, "A vs a random subspace": reference})
+m = st.columns(3)
+m[0].metric("Smallest angle", f"{result.angles[0]:.2f}°")
+m[1].metric("Median angle", f"{np.median(result.angles):.2f}°",
+            delta=f"random: {np.median(reference):.1f}°", delta_color="off")
+m[2].metric("Angles under 10°", f"{int((result.angles < 10).sum())} of {k}")
+chart_with_csv(angles_chart(angles), angles, "principal_angles")
+cos = cosines_frame(result.cosines)
+chart_with_csv(cosine_heatmap(cos), cos, "abs_cosines")
+st.markdown("**Best match in B for each u_i of A**")
+st.dataframe(matches_frame(result.matches, svd_a, svd_b), hide_index=True, key="matches",
+             column_config={"abs_cosine": st.column_config.ProgressColumn(
+                 "|cos|", format="%.3f", min_value=0.0, max_value=1.0),
+                 "cosine": st.column_config.NumberColumn(format="%+.3f"),
+                 "runner_up_abs_cosine": st.column_config.NumberColumn("runner-up |cos|", format="%.3f")})

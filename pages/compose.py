@@ -1,0 +1,61 @@
+"""Compose: sample tunes from the current model, engrave and play them, check them, study them."""
+
+from pathlib import Path
+
+import streamlit as st
+
+from explorer.abcjs import render_abc
+from explorer.beyond import composed, sampling_controls, seed_tokens
+from explorer.frames import tunes_frame
+from explorer.session import current_model
+from folkrnn.wellformed import check_tune
+
+# The Directions page by file path, resolved from this file so links work from any entry script.
+DIRECTIONS_PAGE = str(Path(__file__).with_name("directions_in_use.py"))
+
+weights = current_model()
+vocabulary = weights.vocabulary
+st.title("Compose")
+st.markdown("Sample tunes from the model: it starts from `<s>` and, optionally, the meter and mode you give, "
+            "then draws one token at a time from $\\operatorname{softmax}((V h_t + v)/T)$ until it writes `</s>`.")
+
+prefix = seed_tokens(vocabulary, columns=st.columns(2))
+cols = st.columns(4)
+T, seed = sampling_controls(columns=cols[:2])
+with cols[2]:
+    n = int(st.number_input("Tunes", 1, 20, 3, key="n", bind="query-params"))
+with cols[3]:
+    max_length = int(st.number_input("Longest tune (tokens)", 20, 1000, 600, step=10, key="length",
+                                     bind="query-params", help="Sampling stops here if the model has not ended."))
+
+tunes = composed(weights, n, prefix, T, seed, max_length)
+summary = tunes_frame(tunes)
+ok = int(summary["well_formed"].sum())
+st.markdown(f"**{ok} of {n}** tunes are well-formed "
+            f"({'seeded with ' + ' '.join(prefix) if prefix else 'no seed tokens'}, T = {T:g}, seed {seed}).")
+st.dataframe(summary, hide_index=True, key="tunes-table",
+             column_config={"well_formed": st.column_config.CheckboxColumn("well-formed")})
+
+for i, tune in enumerate(tunes, start=1):
+    verdict = check_tune(tune.tokens, tune.ended)
+    abc = tune.abc(index=i)
+    with st.container(border=True, key=f"tune-{i}"):
+        st.subheader(f"Tune {i}", anchor=f"tune-{i}")
+        head = " ".join(tune.tokens[:2])
+        if verdict.ok:
+            st.success(f"Well-formed · {head} · {len(tune.tokens)} tokens", icon=":material/check_circle:")
+        else:
+            st.warning(f"Not well-formed: {verdict.reason} · {head} · {len(tune.tokens)} tokens",
+                       icon=":material/warning:")
+        render_abc(abc, height="content", key=f"abc-{i}")
+        cols = st.columns([1, 1, 2])
+        cols[0].download_button("Download ABC", abc.encode(), file_name=f"folkrnn_seed{seed}_tune{i}.abc",
+                                mime="text/vnd.abc", key=f"download-{i}", icon=":material/download:",
+                                on_click="ignore")
+        with cols[1]:
+            st.page_link(DIRECTIONS_PAGE, label="Directions in use", icon=":material/insights:",
+                         query_params={"source": "Type", "tokens": " ".join(tune.tokens)},
+                         help="Open this tune on the Directions in use page.")
+        with st.expander("ABC and v2 tokens"):
+            st.code(abc, language=None)
+            st.code(" ".join(tune.tokens), language=None, wrap_lines=True)

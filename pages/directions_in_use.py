@@ -1,0 +1,159 @@
+"""Directions in use: how h_t projects on the w_i over a real tune, and over many composed tunes."""
+
+import streamlit as st
+
+from explorer.abcjs import render_abc
+from explorer.beyond import (
+    activations, composed, direction_usage_survey, parse_tokens, sampling_controls, seed_tokens,
+)
+from explorer.charts import (
+    decomposition_chart, projection_heatmap, share_chart, usage_category_heatmap, usage_chart, variation_chart,
+)
+from explorer.frames import decomposition_frame, projections_frame, usage_category_frame, usage_frame
+from explorer.models import svd
+from explorer.session import current_model
+from explorer.widgets import chart_with_csv
+from folkrnn.abc import to_abc
+from folkrnn.examples import PART5_TUNE
+from folkrnn.directions import logit_decomposition, projections
+from folkrnn.wellformed import check_tune
+
+weights = current_model()
+decomposition = svd(weights)
+vocabulary = weights.vocabulary
+st.title("Directions in use")
+st.markdown(
+    "The blog reads the directions off the weights. Do they matter when the network composes? "
+    "Since $V h_t + v = \\sum_i s_i\\,(w_i \\cdot h_t)\\,u_i + v$, the projection $w_i \\cdot h_t$ says how "
+    "much of direction $i$ the network uses at step $t$, and $s_i (w_i \\cdot h_t)\\,u_i[x]$ is exactly "
+    "what direction $i$ adds to the logit of token $x$."
+)
+
+# ---------------------------------------------------------------------------------------------
+st.header("One tune", divider="gray")
+source = st.radio("Tune", ["Compose", "Type"], key="source", bind="query-params", horizontal=True,
+                  captions=["sample one now", "type or paste v2 tokens"])
+tokens = None
+if source == "Type":
+    text = st.text_area("Tune in folk-rnn v2 tokens", " ".join(PART5_TUNE), key="tokens", bind="query-params",
+                        height=100, help="Space-separated tokens; the default is the tune of part 5 of the blog.")
+    tokens = parse_tokens(vocabulary, text)
+else:
+    prefix = seed_tokens(vocabulary, columns=st.columns(2))
+    cols = st.columns(3)
+    T, seed = sampling_controls(columns=cols[:2])
+    with cols[2]:
+        max_length = st.number_input("Longest tune (tokens)", 20, 1000, 400, step=10, key="length",
+                                     bind="query-params")
+    tune = composed(weights, 1, prefix, T, seed, max_length)[0]
+    tokens = tune.tokens
+    verdict = check_tune(tune.tokens, tune.ended)
+    st.caption(f"{len(tokens)} tokens · " + ("well-formed" if verdict.ok else f"not well-formed: {verdict.reason}"))
+
+if tokens:
+    hidden, logits = activations(weights, tokens)
+    proj = projections(hidden, decomposition)
+    with st.expander("The tune as sheet music and tokens"):
+        render_abc(to_abc(tokens), height=300, key="tune-abc")
+        st.code(" ".join(tokens), language=None, wrap_lines=True)
+
+    st.subheader("Projections $w_i \\cdot h_t$ along the tune")
+    cols = st.columns([2, 2, 1])
+    with cols[0]:
+        top = st.slider("Directions shown (top k)", 1, decomposition.rank, min(16, decomposition.rank), key="top",
+                        bind="query-params")
+    with cols[1]:
+        step = st.slider("Step t to decompose", 0, len(tokens), min(10, len(tokens)), key="step",
+                         bind="query-params",
+                         help="h_t at step t has read <s> and the first t tokens; it predicts token t+1 "
+                              "(</s> after the last).")
+    with cols[2]:
+        terms = st.number_input("Terms shown", 1, decomposition.rank, min(10, decomposition.rank), key="terms",
+                                bind="query-params")
+    frame = projections_frame(tokens, proj, range(1, top + 1))
+    chart_with_csv(projection_heatmap(frame, step), frame, "projections")
+    st.caption("Red: h_t points along +w_i (raising the tokens where u_i > 0); blue: along −w_i. "
+               "The black box marks the chosen step.")
+
+    st.subheader("Why that token? The logit, direction by direction")
+    actual = [*tokens, "</s>"][step]
+    options = ["next token in the tune", *vocabulary.tokens]
+    choice = st.selectbox("Token whose logit to decompose", options, key="token", bind="query-params")
+    token = actual if choice == options[0] else choice
+    d = logit_decomposition(hidden[step], decomposition, vocabulary.index[token])
+    read = "<s>" if step == 0 else tokens[step - 1]
+    m = st.columns(4)
+    m[0].metric("Step", step, help=f"h_{step} has just read {read!r}")
+    m[1].metric(f"Logit of {token}", f"{d.logit:.3f}")
+    m[2].metric(f"p({token})", f"{d.probability:.4f}")
+    m[3].metric("Rank among tokens", f"{d.rank_of_token} of {len(vocabulary)}")
+    table = decomposition_frame(d, decomposition, int(terms))
+    chart_with_csv(decomposition_chart(table), table, "logit_decomposition")
+    st.dataframe(table[["term", "value", "projection", "singular_value", "u_token", "end"]].rename(
+        columns={"value": "contribution", "projection": "w_i·h_t", "singular_value": "s_i",
+                 "u_token": "u_i[token]", "end": "running sum"}), hide_index=True, key="decomposition-table")
+    gap = abs(table["value"].iloc[:-1].sum() - float(logits[step, vocabulary.index[token]]))
+    st.caption(f"The terms add up to the network's own logit {logits[step, vocabulary.index[token]]:.4f} "
+               f"(difference {gap:.1e}, float32 rounding).")
+
+# ---------------------------------------------------------------------------------------------
+st.header("Over many composed tunes", divider="gray")
+st.markdown(
+    "Averaging $|w_i \\cdot h_t|$ over every step of many tunes answers *does the model use these "
+    "directions?* To read the numbers: a unit direction $w$ with no relation to the network would get "
+    "$E|w \\cdot h_t| = \\lVert h_t \\rVert\\,\\Gamma(H/2)/(\\sqrt{\\pi}\\,\\Gamma((H+1)/2)) \\approx "
+    "\\lVert h_t \\rVert \\sqrt{2/(\\pi H)}$ and hold $1/H$ of $\\lVert h_t \\rVert^2$."
+)
+cols = st.columns(4)
+with cols[0]:
+    n = int(st.number_input("Tunes", 5, 200, 20, step=5, key="n", bind="query-params",
+                            help="Composed with no seed tokens (the model chooses meter and mode)."))
+with cols[1]:
+    survey_length = int(st.number_input("Longest tune", 20, 1000, 400, step=10, key="survey_length",
+                                        bind="query-params"))
+with cols[2]:
+    survey_T = float(st.slider("Temperature ", 0.1, 2.0, 1.0, step=0.05, key="survey_T", bind="query-params"))
+with cols[3]:
+    survey_seed = int(st.number_input("Seed", 0, 2**31 - 1, 0, key="survey_seed", bind="query-params"))
+
+
+usage = direction_usage_survey(weights, n, survey_T, survey_seed, survey_length)
+if usage.steps == 0:
+    st.warning("The composed tunes hold no steps to measure.")
+    st.stop()
+table = usage_frame(usage)
+
+m = st.columns(4)
+m[0].metric("Sample", f"{usage.tunes} tunes", delta=f"{usage.steps:,} steps", delta_color="off")
+m[1].metric("Mean ‖h_t‖", f"{usage.mean_norm:.2f}", help=f"H = {weights.hidden_size} units in [-1, 1]")
+top_ratio = float(usage.ratio[0])
+m[2].metric("|w_1·h_t| vs random", f"{top_ratio:.1f}×",
+            help="mean |w_1 · h_t| over what a random unit direction would get")
+m[3].metric("‖h_t‖² that V sees", f"{usage.row_space_share:.1%}",
+            delta=f"random: {decomposition.rank / weights.hidden_size:.1%}", delta_color="off",
+            help=f"Mean share of ‖h_t‖² in span(w_1..w_{decomposition.rank}), V's row space; the rest "
+                 "of h_t is in V's null space and changes no logit.")
+k10 = min(10, decomposition.rank)
+st.markdown(
+    f"Over **{usage.tunes} tunes ({usage.steps:,} steps)**, the top {k10} directions hold "
+    f"**{usage.mean_share[:k10].sum():.1%}** of $\\lVert h_t\\rVert^2$ on average, against "
+    f"{k10 / weights.hidden_size:.1%} for {k10} random directions; "
+    f"{int((usage.ratio > 1).sum())} of {decomposition.rank} directions get a larger $|w_i \\cdot h_t|$ than a "
+    f"random direction would, and along {int((usage.std_ratio > 1).sum())} of them $h_t$ also *varies* more "
+    "than along a random direction."
+)
+st.markdown(
+    f"Size is not everything: $w_1 \\cdot h_t = {usage.mean[0]:+.2f} \\pm {usage.std[0]:.2f}$ over the steps. "
+    "A projection that hardly changes adds the same multiple of $s_1 u_1$ at every step, acting like a second "
+    "bias; the directions whose projection *varies* (second chart) are the ones the network steers with."
+)
+chart_with_csv(usage_chart(table), table, "direction_usage")
+st.altair_chart(variation_chart(table), width="stretch")
+st.altair_chart(share_chart(table), width="stretch")
+shown = st.slider("Directions in the category view", 1, decomposition.rank, min(30, decomposition.rank),
+                  key="category_top", bind="query-params")
+by_category = usage_category_frame(usage, range(1, shown + 1))
+chart_with_csv(usage_category_heatmap(by_category), by_category, "direction_usage_by_category")
+steps = ", ".join(f"{c} {int(k):,}" for c, k in zip(usage.categories, usage.steps_by_category) if k)
+st.caption(f"Steps per category of the token predicted: {steps}. Colour: mean |w_i·h_t| over the random "
+           f"baseline {usage.baseline_mean_abs:.4f} (mean ‖h_t‖ × E|w·x|).")

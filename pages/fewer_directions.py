@@ -1,0 +1,121 @@
+"""Fewer directions: the softmax layer cut down to its top k singular directions, or without some."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from explorer.abcjs import render_abc
+from explorer.beyond import activations, composed_truncated, parse_tokens, sampling_controls, seed_tokens
+from explorer.charts import nll_chart, removal_chart, token_nll_chart, wellformed_chart
+from explorer.frames import nll_frame, token_nll_frame, tunes_frame, wellformed_frame
+from explorer.models import svd
+from explorer.session import current_model
+from explorer.widgets import chart_with_csv
+from folkrnn.examples import PART5_TUNE
+from folkrnn.truncation import describe, keep_mask, nll_curve, targets_of, token_nll
+
+weights = current_model()
+decomposition = svd(weights)
+rank = decomposition.rank
+st.title("Fewer directions")
+st.markdown(
+    "Keep only the top $k$ directions, $V_k = \\sum_{i \\le k} s_i u_i w_i^\\top$, or remove chosen ones "
+    "($V - s_i u_i w_i^\\top$), keeping the bias $v$ and the LSTM as they are. How much worse does the "
+    "model predict a tune, and can it still compose? Sturm reported that v2 cut down to a "
+    "30-dimensional softmax subspace still composes."
+)
+
+cols = st.columns([1, 3])
+with cols[0]:
+    how = st.radio("Softmax layer", ["Top k", "Remove"], key="how", bind="query-params",
+                   captions=["keep directions 1..k", "drop chosen directions"])
+with cols[1]:
+    if how == "Top k":
+        k = int(st.slider("Directions kept k", 1, rank, min(30, rank), key="k", bind="query-params"))
+        remove: list[int] = []
+    else:
+        k = None
+        remove = st.multiselect("Directions removed", list(range(1, rank + 1)), default=[1], key="remove",
+                                bind="query-params")
+keep = keep_mask(rank, k, remove)
+label = describe(k, remove, rank)
+energy = float((decomposition.s[keep] ** 2).sum() / (decomposition.s**2).sum())
+st.caption(f"Softmax layer: **{label}**, holding {energy:.1%} of Σ s_i² (the Frobenius energy of V).")
+
+# ---------------------------------------------------------------------------------------------
+st.header("Predicting a tune", divider="gray")
+source = st.radio("Tune", ["Part 5 tune", "Type"], key="tune", bind="query-params", horizontal=True,
+                  captions=["the tune of part 5 of the blog", "type or paste v2 tokens"])
+if source == "Type":
+    tokens = parse_tokens(weights.vocabulary, st.text_area(
+        "Tune in folk-rnn v2 tokens", " ".join(PART5_TUNE), key="tokens", bind="query-params", height=100))
+else:
+    tokens = list(PART5_TUNE)
+    if not all(t in weights.vocabulary for t in tokens):
+        tokens = parse_tokens(weights.vocabulary, " ".join(PART5_TUNE))  # another vocabulary: say what is missing
+
+if tokens:
+    hidden, _ = activations(weights, tokens)
+    targets = targets_of(weights.vocabulary, tokens)
+    ks = np.arange(1, rank + 1)
+    curve = nll_curve(hidden, decomposition, targets, ks)
+    full = float(curve[-1])
+    chosen = token_nll(hidden, decomposition, targets, keep)
+    m = st.columns(3)
+    m[0].metric("NLL per token, full model", f"{full:.4f}", help=f"{len(targets)} targets: the tokens and </s>")
+    m[1].metric(f"NLL per token, {label}", f"{chosen.mean():.4f}", delta=f"{chosen.mean() - full:+.4f}",
+                delta_color="inverse")
+    m[2].metric("p(tune): truncated ÷ full", f"× {np.exp(full * len(targets) - chosen.sum()):.3g}",
+                help="p(tune | truncated) / p(tune | full model)")
+    frame = nll_frame(ks, curve)
+    chart_with_csv(nll_chart(frame, full, k), frame, "nll_by_k")
+    shown = min(rank, 30)
+    removal = pd.DataFrame({"direction": np.arange(1, shown + 1), "nll_per_token": [
+        token_nll(hidden, decomposition, targets, keep_mask(rank, None, [i])).mean() for i in range(1, shown + 1)]})
+    removal["increase"] = removal["nll_per_token"] - full
+    chart_with_csv(removal_chart(removal, full), removal, "nll_one_direction_removed")
+    per_token = token_nll_frame(tokens, {"full model": token_nll(hidden, decomposition, targets), label: chosen})
+    chart_with_csv(token_nll_chart(per_token), per_token, "nll_per_token_along_tune")
+    st.caption("The LSTM is untouched, so h_t is the same for every softmax layer: these curves come from "
+               "one run of the network over the tune.")
+
+# ---------------------------------------------------------------------------------------------
+st.header("Composing", divider="gray")
+st.markdown("Each softmax layer composes its own tunes (every sampled token feeds back into the LSTM). "
+            "The same seed gives each layer the same random numbers.")
+prefix = seed_tokens(weights.vocabulary, columns=st.columns(2))
+cols = st.columns(4)
+T, seed = sampling_controls(columns=cols[:2])
+with cols[2]:
+    n = int(st.number_input("Tunes per layer", 1, 50, 10, key="n", bind="query-params"))
+with cols[3]:
+    max_length = int(st.number_input("Longest tune", 20, 1000, 500, step=10, key="length", bind="query-params"))
+default_ks = sorted({min(x, rank) for x in (5, 10, 30, rank)})
+sweep = st.multiselect("Values of k to compare", list(range(1, rank + 1)), default=default_ks, key="ks",
+                       bind="query-params", help="Each adds n composed tunes (cached once composed).")
+configs = [(int(x), describe(int(x), (), rank), int(x), ()) for x in sorted(sweep)]
+current = (k if k is not None else rank, label, k, tuple(remove))
+if not any(c[2] == current[2] and c[3] == current[3] for c in configs):
+    configs.append(current)
+bar = st.progress(0.0, text="Composing…")
+results = []
+for done, (x, name, kk, rm) in enumerate(configs, start=1):
+    bar.progress((done - 1) / len(configs), text=f"Composing: {name}…")
+    results.append((x, name, composed_truncated(weights, kk, rm, n, prefix, T, seed, max_length)))
+bar.empty()
+table = wellformed_frame(results)
+sweep_rows = table[[c[2] is not None and not c[3] for c in configs]]
+if len(sweep_rows):
+    chart_with_csv(wellformed_chart(sweep_rows), table, "wellformed_by_k")
+st.dataframe(table, hide_index=True, key="wellformed-table",
+             column_config={"well_formed_share": st.column_config.ProgressColumn(
+                 "well-formed share", format="percent", min_value=0.0, max_value=1.0)})
+
+st.subheader(f"Tunes composed with {label}")
+tunes = next(t for x, name, t in results if name == label)
+st.dataframe(tunes_frame(tunes), hide_index=True, key="truncated-tunes",
+             column_config={"well_formed": st.column_config.CheckboxColumn("well-formed")})
+pick = int(st.number_input("Show tune", 1, len(tunes), 1, key="show", bind="query-params"))
+tune = tunes[pick - 1]
+render_abc(tune.abc(index=pick), height="content", key="truncated-abc")
+st.code(" ".join(tune.tokens), language=None, wrap_lines=True)

@@ -1,0 +1,182 @@
+"""Measure the embedded model and write MODEL_CARD.md.
+
+    python scripts/make_model_card.py --data ../shared/data/data_v2_part.txt --run runs/replica
+
+Every figure in the card comes from this script: NLL on the training and validation split
+(dropout off, </s> a target), NLL of the part-5 tune, the well-formed share of 200 tunes sampled at
+temperature 1 against the share among the training transcriptions, five sampled tunes, and the
+singular values of V next to the original v2's published ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from folkrnn import load_model, softmax_svd  # noqa: E402
+from folkrnn.data import encode_tunes, read_transcriptions, validation_split  # noqa: E402
+from folkrnn.evaluation import nll  # noqa: E402
+from folkrnn.loading import default_model_path  # noqa: E402
+from folkrnn.model import FolkRNN  # noqa: E402
+from folkrnn.sampling import sample_tunes  # noqa: E402
+from folkrnn.vocab import tokenize  # noqa: E402
+from folkrnn.wellformed import check_tune, well_formed_share  # noqa: E402
+
+ORIGINAL_S = (509.0, 65.76, 63.45)  # Sturm, "Making sense of the folk-rnn v2 model", part 3
+
+
+def measure(data: Path, run: Path, part5: Path, n_samples: int) -> dict:
+    weights = load_model()
+    net = FolkRNN.from_weights(weights)
+    training = weights.metadata["training"]
+    tunes = read_transcriptions(data)
+    sequences = encode_tunes(tunes, weights.vocabulary)
+    split = training["config"]
+    train_idx, valid_idx = validation_split(len(sequences), split["valid_fraction"], split["seed"])
+    started = time.perf_counter()
+    valid = nll(net, [sequences[i] for i in valid_idx])
+    train = nll(net, [sequences[i] for i in train_idx])
+    part5_tokens = tokenize(part5.read_text())
+    part5_nll = nll(net, encode_tunes([part5_tokens], weights.vocabulary))
+    sampled = sample_tunes(net, weights.vocabulary, n=n_samples, temperature=1.0, seed=0)
+    checks = [check_tune(t.tokens, ended=t.ended) for t in sampled]
+    svd = softmax_svd(weights)
+    log = json.loads((run / "log.json").read_text())
+    return {
+        "weights": weights, "training": training, "log": log, "valid": valid, "train": train,
+        "part5": part5_nll, "sampled": sampled, "checks": checks,
+        "sampled_share": sum(c.ok for c in checks) / len(checks),
+        "data_share": well_formed_share(tunes), "n_data": len(tunes),
+        "s": svd.s, "energy": svd.energy, "measure_seconds": time.perf_counter() - started,
+    }
+
+
+def render(m: dict, data: Path) -> str:
+    w, t, cfg = m["weights"], m["training"], m["training"]["config"]
+    s = m["s"]
+    k90 = int((m["energy"] < 0.9).sum()) + 1
+    failures = {}
+    for c in m["checks"]:
+        if not c.ok:
+            key = c.reason.split(" lasts")[0].split(":")[0] if "lasts" in c.reason else c.reason.split(":")[0]
+            failures[key] = failures.get(key, 0) + 1
+    epochs = "\n".join(
+        f"| {e['epoch']} | {e['train_nll']:.4f} | {e['valid_nll']:.4f} | {e['lr']:.2e} | {e['seconds']:.0f} |"
+        for e in m["log"]["epochs"])
+    tunes = "\n\n".join(f"```abc\n{tune.abc(i + 1)}\n```" for i, tune in enumerate(m["sampled"][:5]))
+    hours = t["seconds"] / 3600
+    return f"""# Model card: folk-rnn v2 replica (folkrnn-explorer)
+
+The app's and the CLI's default model, `folkrnn/assets/{default_model_path().name}`: a network of
+exactly folk-rnn v2's architecture, trained by this project because the original weights cannot be
+downloaded where the project is built. It is not the original model; its singular values differ
+(below). Load the original with the app's "Original folk-rnn v2" choice or `--model folkrnn_v2.pkl`.
+
+## Data
+{m['n_data']:,} transcriptions of folk-rnn's **data_v2** corpus (tunes from thesession.org, transposed
+to C and tokenised by Sturm et al.; the full corpus has 23,636), gathered from public partial copies;
+the file is not part of this repository (folk-rnn's repository has the full `data/data_v2`).
+Split: {t['provenance']['split']}: {t['provenance']['train_tunes']:,} training and
+{t['provenance']['valid_tunes']:,} validation tunes.
+
+## Architecture
+One-hot input over the 137-token v2 vocabulary (original index order; the 15 tokens that never occur
+in this data stay in the vocabulary), three LSTM layers of 512 units without peepholes, dropout 0.5
+after each in training, dense softmax layer (V: 137 × 512, v: 137). Trained initial hidden and cell
+states per layer, as folk-rnn's `hid_init`/`cell_init`. {w.parameter_count:,} weights and biases
+(folk-rnn v2: 5,599,881) plus {w.initial_state_count:,} initial-state values.
+
+## Training
+| setting | this model | folk-rnn v2 (config5) |
+| --- | --- | --- |
+| optimiser | Adam, lr {cfg['lr']}, {cfg['warmup_steps']} warm-up steps, cosine decay to {cfg['min_lr_ratio']} × lr | RMSprop, lr 0.003, × 0.97 per epoch after epoch 20 |
+| batch | {cfg['batch_size']} tunes of similar length | 64 |
+| epochs | {t['epochs_run']} run, best at {t['best_epoch']} (planned {cfg['epochs']}, early stopping patience {cfg['patience']}) | 100 |
+| gradient clipping | total norm {cfg['clip']} | 5 (Lasagne) |
+| dropout | {cfg['dropout']} | 0.5 |
+| loss | mean NLL per token | mean NLL per tune, averaged over the batch |
+| precision | bf16 autocast: {t['bf16_autocast']} | float32 |
+| first-layer input weights | N(0, 0.5²) init (a token's embedding into the gates) | N(0, 0.1²) |
+
+Time: {hours:.2f} h on {t['machine']}.
+
+Reproduce (from the repository root, with the data beside it):
+
+```bash
+{t['command'] or 'python -m folkrnn train --data ../shared/data/data_v2_part.txt --out runs/replica'}
+cp runs/replica/best.safetensors folkrnn/assets/{default_model_path().name}
+python scripts/make_model_card.py --data {data} --run runs/replica
+```
+
+| epoch | train NLL (dropout on) | validation NLL | lr | seconds |
+| --- | --- | --- | --- | --- |
+{epochs}
+
+## Results
+Measured by `python scripts/make_model_card.py --data {data} --run runs/replica` (dropout off,
+`</s>` included as a target, nats per token):
+
+| | NLL per token | tunes | tokens |
+| --- | --- | --- | --- |
+| validation split | **{m['valid'].per_token:.4f}** | {m['valid'].tunes:,} | {m['valid'].tokens:,} |
+| training split | {m['train'].per_token:.4f} | {m['train'].tunes:,} | {m['train'].tokens:,} |
+| part-5 tune (`../shared/data/part5_tune.txt`) | {m['part5'].per_token:.4f} | 1 | {m['part5'].tokens} |
+| uniform guess, ln 137 | {np.log(137):.4f} | | |
+
+The part-5 tune's NLL per token is {m['part5'].per_token:.4f} nats per token (tests/test_embedded_model.py checks this figure).
+
+**Well-formed tunes** (`folkrnn.wellformed.check_tune`: one meter and one mode token first, `</s>`
+within 1,000 tokens, every interior bar as long as the meter asks): {m['sampled_share']:.1%} of
+{len(m['sampled'])} tunes sampled at temperature 1 (seed 0, no prefix), against {m['data_share']:.1%}
+of the {m['n_data']:,} training transcriptions; ratio {m['sampled_share'] / m['data_share']:.3f} (target ≥ 0.95).
+Failures among the samples: {', '.join(f'{k} ({v})' for k, v in sorted(failures.items(), key=lambda kv: -kv[1])) or 'none'}.
+
+## Softmax spectrum
+| | s_1 | s_2 | s_3 | s_1/s_2 |
+| --- | --- | --- | --- | --- |
+| this model | {s[0]:.2f} | {s[1]:.2f} | {s[2]:.2f} | {s[0] / s[1]:.2f} |
+| original folk-rnn v2 (Sturm, part 3) | ≈ 509 | 65.76 | 63.45 | ≈ 7.7 |
+
+The top {k90} of 137 directions hold 90% of Σ s_i². The original's s_1 dwarfs the rest; see the app's
+spectrum page for the whole curve of this model.
+
+## Five sampled tunes
+The first five of the 200 tunes above (temperature 1, seed 0):
+
+{tunes}
+
+## Limits
+Trained on a third of data_v2 for {t['epochs_run']} epochs on a CPU, not the original's 100 epochs on
+the full corpus: treat its figures as those of a replica. The tokens absent from this data get
+little probability from it.
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--run", type=Path, default=ROOT / "runs" / "replica")
+    parser.add_argument("--part5", type=Path, default=None)
+    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--out", type=Path, default=ROOT / "MODEL_CARD.md")
+    args = parser.parse_args()
+    torch.manual_seed(0)
+    part5 = args.part5 or args.data.with_name("part5_tune.txt")
+    m = measure(args.data, args.run, part5, args.samples)
+    args.out.write_text(render(m, args.data))
+    print(f"wrote {args.out} ({m['measure_seconds']:.0f} s; valid {m['valid'].per_token:.4f}, "
+          f"sampled well-formed {m['sampled_share']:.1%} vs data {m['data_share']:.1%}; {platform.machine()})")
+
+
+if __name__ == "__main__":
+    main()

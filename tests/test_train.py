@@ -1,0 +1,74 @@
+"""Training: a tiny run resumed after an epoch ends exactly where an uninterrupted run ends."""
+
+import json
+
+import numpy as np
+import pytest
+
+from folkrnn.loading import load_model
+from folkrnn.train import TrainConfig, train
+
+TUNES = [
+    "M:4/4\nK:Cmaj\n|: c 2 G E C D E F | G A B c d 2 c 2 :|",
+    "M:6/8\nK:Cdor\nG E C E 2 G | c 3 B A G | A > B c d 2 e |",
+    "M:3/4\nK:Cmin\nc 2 B c d e | f 2 e d c 2 | B 2 G 4 |",
+    "M:2/4\nK:Cmix\nc e g e | f d B G | c 2 z 2 |",
+] * 10
+
+
+@pytest.fixture
+def data(tmp_path):
+    path = tmp_path / "tunes.txt"
+    path.write_text("\n\n".join(TUNES) + "\n")
+    return path
+
+
+def config(data, out, epochs):
+    return TrainConfig(data=str(data), out=str(out), epochs=epochs, batch_size=8, hidden_size=8, num_layers=2,
+                       warmup_steps=2, bf16=False, threads=1, patience=10)
+
+
+def test_resume_continues_exactly(data, tmp_path, monkeypatch):
+    import folkrnn.train as training
+
+    straight = train(config(data, tmp_path / "straight", 3))
+    validations = []
+    real_nll = training.nll
+
+    def interrupted(*args, **kwargs):  # the run is killed while validating epoch 3
+        validations.append(1)
+        if len(validations) == 3:
+            raise KeyboardInterrupt
+        return real_nll(*args, **kwargs)
+
+    monkeypatch.setattr(training, "nll", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        train(config(data, tmp_path / "split", 3))
+    monkeypatch.setattr(training, "nll", real_nll)
+    resumed = train(config(data, tmp_path / "split", 3), resume=True, command="resume", overrides=["epochs"])
+    assert [e["epoch"] for e in resumed["epochs"]] == [1, 2, 3]
+    assert resumed["resumes"] == [{"after_epoch": 2, "command": "resume"}]
+    for a, b in zip(straight["epochs"], resumed["epochs"]):
+        assert a["train_nll"] == pytest.approx(b["train_nll"], abs=1e-6)
+        assert a["valid_nll"] == pytest.approx(b["valid_nll"], abs=1e-6)
+    w1 = load_model(tmp_path / "straight" / "best.safetensors")
+    w2 = load_model(tmp_path / "split" / "best.safetensors")
+    np.testing.assert_allclose(w1.V, w2.V, atol=1e-6)
+
+
+def test_log_checkpoint_and_resumed_dropout(data, tmp_path):
+    out = tmp_path / "run"
+    log = train(config(data, out, 1))
+    assert (out / "last.pt").exists() and (out / "best.safetensors").exists()
+    assert json.loads((out / "log.json").read_text())["epochs"] == log["epochs"]
+    entry = log["epochs"][0]
+    assert entry["valid_nll"] < np.log(137) and entry["tokens_per_s"] > 0
+    weights = load_model(out / "best.safetensors")
+    assert weights.metadata["training"]["best_epoch"] == 1
+    assert weights.metadata["provenance"]["valid_tunes"] == 2  # 5% of 40, seeded
+    cfg = config(data, out, 2)
+    resumed = train(TrainConfig(**{**cfg.__dict__, "dropout": 0.3, "lr": 0.5}), resume=True,
+                    overrides=["epochs", "dropout"])
+    assert resumed["config"]["dropout"] == 0.3
+    assert resumed["config"]["lr"] == 3e-3  # lr is not resumable: the stored one stays
+    assert resumed["resumes"][0]["dropout"] == 0.3
