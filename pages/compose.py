@@ -1,17 +1,14 @@
 """Compose: sample tunes from the current model, engrave and play them, check them, study them."""
 
-from pathlib import Path
-
 import streamlit as st
 
 from explorer.abcjs import render_abc
+from explorer.navigation import DIRECTIONS_IN_USE
 from explorer.beyond import composed, sampling_controls, seed_tokens
 from explorer.frames import tunes_frame
 from explorer.session import current_model
 from folkrnn.wellformed import check_tune
 
-# The Directions page by file path, resolved from this file so links work from any entry script.
-DIRECTIONS_PAGE = str(Path(__file__).with_name("directions_in_use.py"))
 
 weights = current_model()
 vocabulary = weights.vocabulary
@@ -53,7 +50,7 @@ for i, tune in enumerate(tunes, start=1):
                                 mime="text/vnd.abc", key=f"download-{i}", icon=":material/download:",
                                 on_click="ignore")
         with cols[1]:
-            st.page_link(DIRECTIONS_PAGE, label="Directions in use", icon=":material/insights:",
+            st.page_link(DIRECTIONS_IN_USE, label="Directions in use", icon=":material/insights:",
                          query_params={"source": "Type", "tokens": " ".join(tune.tokens)},
                          help="Open this tune on the Directions in use page.")
         with st.expander("ABC and v2 tokens"):

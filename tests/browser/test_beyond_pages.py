@@ -19,7 +19,7 @@ def test_compose_renders_sheet_music_and_links_to_directions(page, streamlit_ser
     expect(frame.locator("svg .abcjs-note").first).to_be_visible(timeout=30_000)
     expect(page.get_by_text("M:6/8 K:Cdor").first).to_be_visible()
     screenshot(page, "compose")
-    link = page.get_by_role("link", name="Directions in use").first
+    link = page.get_by_test_id("stMain").get_by_role("link", name="Directions in use").first
     link.click()
     wait_for_app(page, timeout_ms=120_000)
     expect(page).to_have_url(re.compile(r"in-use\?.*source=Type"))
