@@ -20,6 +20,7 @@ from .svd import SoftmaxSVD, softmax_svd
 from .vocab import END, Vocabulary
 from .weights import ModelWeights
 
+
 def keep_mask(rank: int, k: int | None = None, remove: Iterable[int] = ()) -> np.ndarray:
     """Which of the ``rank`` directions stay: the top ``k`` (all when None) minus ``remove`` (from 1)."""
     k = rank if k is None else int(k)

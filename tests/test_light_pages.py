@@ -1,0 +1,24 @@
+"""The pages that need only V and v never import torch (memory on Streamlit Community Cloud is tight)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = f"""
+import sys
+from streamlit.testing.v1 import AppTest
+for page in ["pages/home.py", "pages/bias.py", "pages/spectrum.py", "pages/right_vectors.py",
+             "pages/left_vectors.py", "pages/perturbation.py"]:
+    at = AppTest.from_file({str(ROOT / "streamlit_app.py")!r}, default_timeout=60)
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, (page, at.exception)
+print("torch" in sys.modules)
+"""
+
+
+def test_softmax_pages_run_without_torch():
+    result = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False"
