@@ -144,3 +144,25 @@ def test_refused_and_broken_files(tmp_path):
     assert result.returncode == 2 and "NaN" in result.stderr
     result = cli("info", "--model", str(tmp_path / "missing.pkl"), check=False)
     assert result.returncode == 2 and "cannot read" in result.stderr
+
+
+def test_every_hostile_or_malformed_file_fails_cleanly(tmp_path, monkeypatch, capsys):
+    from folkrnn.cli import main
+    from tests.hostile_files import hostile_model_files
+
+    monkeypatch.chdir(tmp_path)
+    marker = tmp_path / "PWNED"
+    corpus = hostile_model_files(tmp_path, marker)
+    assert len(corpus) >= 20
+    for name, data, expected in corpus:
+        path = tmp_path / f"{name}.pkl"
+        path.write_bytes(data)
+        assert main(["info", "--model", str(path), "--json"]) == 2, name
+        out, err = capsys.readouterr()
+        assert out == "" and err.startswith(f"error: {path.name}: "), (name, err)
+        assert not marker.exists(), f"{name} ran its payload"
+    oversized = tmp_path / "huge.pkl"
+    with oversized.open("wb") as f:
+        f.truncate(65 * 2**20)  # sparse: over the 64 MiB limit without writing it
+    assert main(["info", "--model", str(oversized)]) == 2
+    assert "the limit is" in capsys.readouterr().err
