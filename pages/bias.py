@@ -18,7 +18,8 @@ st.markdown("$V h_t + v = \\sum_j h_{t,j} V_{:,j} + v$: each hidden unit $j$ add
 p_bias = bias_distribution(svd(weights))
 bias = token_frame(weights.vocabulary, {"v": weights.v, "softmax(v)": p_bias})
 chart_with_csv(token_values_chart(bias, "v", "bias v"), bias, "bias")
-st.altair_chart(bias_and_columns_chart(columns_frame(weights), bias), width="stretch")
+columns = columns_frame(weights)
+chart_with_csv(bias_and_columns_chart(columns, bias), columns, "columns_of_V")
 correlation = column_bias_correlation(weights)
 chart_with_csv(correlation_chart(correlation), correlation, "column_bias_correlation")
 st.caption(f"Mean correlation {correlation['correlation'].mean():+.3f}; "

@@ -22,5 +22,6 @@ log_scale = st.toggle("Log scale", key="log", bind="query-params")
 frame = spectrum_frame(decomposition)
 chart_with_csv(spectrum_chart(frame, log_scale), frame, "singular_values")
 k = int((decomposition.energy < 0.9).sum()) + 1
-st.markdown(f"The top **{k}** of {decomposition.rank} directions hold 90% of $\\sum_i s_i^2$.")
+st.markdown(f"The top **{k}** of {decomposition.rank} directions hold 90% of $\\sum_i s_i^2$ "
+            "(the download above holds the cumulative energy too).")
 st.altair_chart(energy_chart(frame), width="stretch")

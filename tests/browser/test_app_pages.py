@@ -61,6 +61,12 @@ def test_spectrum_log_toggle_goes_into_the_url(page, streamlit_server, svd):
     wait_for_app(page)
     expect(page).to_have_url(re.compile(r"log=true"))
     screenshot(page, "spectrum")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download singular_values.csv").click()
+    rows = Path(download.value.path()).read_text().splitlines()
+    assert rows[0] == "direction,singular_value,cumulative_energy"
+    assert len(rows) == 1 + svd.rank
+    assert float(rows[1].split(",")[1]) == pytest.approx(svd.s[0], rel=1e-9)
     assert app_exceptions(page) == []
 
 
