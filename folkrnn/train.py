@@ -29,6 +29,7 @@ from tqdm import tqdm
 from .checkpoint import save_checkpoint
 from .data import PAD_TARGET, encode_tunes, length_batches, read_transcriptions, validation_split
 from .evaluation import nll
+from .loading import load_model
 from .model import FolkRNN, FolkRNNConfig
 from .vocab import folkrnn_v2_vocabulary
 
@@ -51,6 +52,7 @@ class TrainConfig:
     seed: int = 42
     bf16: bool = True
     threads: int = 0  # 0: torch's default
+    init: str | None = None  # start from this checkpoint's weights (fresh optimiser) instead of random
 
 
 RESUMABLE = ("epochs", "dropout")
@@ -95,6 +97,9 @@ def train(cfg: TrainConfig, resume: bool = False, command: str = "", overrides=R
 
     torch.manual_seed(cfg.seed)
     model = FolkRNN(FolkRNNConfig(len(vocabulary), cfg.hidden_size, cfg.num_layers, cfg.dropout))
+    if cfg.init:
+        start = FolkRNN.from_weights(load_model(cfg.init))
+        model.load_state_dict(start.state_dict())
     model.to(device)
     optimiser = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=cfg.lr)
     steps_per_epoch = math.ceil(len(train_seqs) / cfg.batch_size)

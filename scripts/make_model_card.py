@@ -61,6 +61,13 @@ def measure(data: Path, run: Path, part5: Path, n_samples: int) -> dict:
     }
 
 
+def _history(log: dict) -> str:
+    """The commands that produced the run, with the epoch each was stopped after."""
+    stops = [r["after_epoch"] for r in log.get("resumes", [])] + [len(log["epochs"])]
+    commands = [log["command"]] + [r["command"] for r in log.get("resumes", [])]
+    return "\n".join(f"{c}   # to epoch {e}" for c, e in zip(commands, stops))
+
+
 def render(m: dict, data: Path) -> str:
     w, t, cfg = m["weights"], m["training"], m["training"]["config"]
     s = m["s"]
@@ -75,6 +82,7 @@ def render(m: dict, data: Path) -> str:
         for e in m["log"]["epochs"])
     tunes = "\n\n".join(f"```abc\n{tune.abc(i + 1)}\n```" for i, tune in enumerate(m["sampled"][:5]))
     hours = t["seconds"] / 3600
+    history = _history(m["log"])
     return f"""# Model card: folk-rnn v2 replica (folkrnn-explorer)
 
 The app's and the CLI's default model, `folkrnn/assets/{default_model_path().name}`: a network of
@@ -110,10 +118,12 @@ states per layer, as folk-rnn's `hid_init`/`cell_init`. {w.parameter_count:,} we
 
 Time: {hours:.2f} h on {t['machine']}.
 
-Reproduce (from the repository root, with the data beside it):
+Reproduce (from the repository root, with the data beside it). The run was stopped at epoch
+boundaries and resumed (`--resume` continues exactly: tests/test_train.py); each line ran until the
+epoch noted:
 
 ```bash
-{t['command'] or 'python -m folkrnn train --data ../shared/data/data_v2_part.txt --out runs/replica'}
+{history}
 cp runs/replica/best.safetensors folkrnn/assets/{default_model_path().name}
 python scripts/make_model_card.py --data {data} --run runs/replica
 ```

@@ -72,3 +72,16 @@ def test_log_checkpoint_and_resumed_dropout(data, tmp_path):
     assert resumed["config"]["dropout"] == 0.3
     assert resumed["config"]["lr"] == 3e-3  # lr is not resumable: the stored one stays
     assert resumed["resumes"][0]["dropout"] == 0.3
+
+
+def test_init_starts_from_a_checkpoint(data, tmp_path):
+    first = tmp_path / "first"
+    train(config(data, first, 1))
+    start = load_model(first / "best.safetensors")
+    cfg = config(data, tmp_path / "second", 1)
+    log = train(TrainConfig(**{**cfg.__dict__, "init": str(first / "best.safetensors"), "lr": 1e-9,
+                               "warmup_steps": 1}))
+    after = load_model(tmp_path / "second" / "best.safetensors")
+    np.testing.assert_allclose(after.V, start.V, atol=1e-5)  # a vanishing lr: the weights stay put
+    assert log["epochs"][0]["valid_nll"] == pytest.approx(
+        json.loads((first / "log.json").read_text())["epochs"][0]["valid_nll"], abs=1e-4)
