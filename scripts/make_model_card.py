@@ -11,6 +11,7 @@ singular values of V next to the original v2's published ones.
 from __future__ import annotations
 
 import argparse
+import re
 import json
 import platform
 import sys
@@ -29,6 +30,7 @@ from folkrnn.evaluation import nll  # noqa: E402
 from folkrnn.loading import default_model_path  # noqa: E402
 from folkrnn.model import FolkRNN  # noqa: E402
 from folkrnn.sampling import sample_tunes  # noqa: E402
+from folkrnn.train import TrainConfig  # noqa: E402
 from folkrnn.vocab import tokenize  # noqa: E402
 from folkrnn.wellformed import check_tune, well_formed_share  # noqa: E402
 
@@ -68,6 +70,14 @@ def _history(log: dict) -> str:
     return "\n".join(f"{c}   # to epoch {e}" for c, e in zip(commands, stops))
 
 
+def _dropout_history(log: dict) -> str:
+    """'0.5, then 0.3 from epoch 6': the rate of the first command and of every resume that set one."""
+    first = re.search(r"--dropout (\S+)", log["command"])
+    parts = [first.group(1) if first else str(TrainConfig.dropout)]
+    parts += [f"{r['dropout']} from epoch {r['after_epoch'] + 1}" for r in log.get("resumes", []) if "dropout" in r]
+    return ", then ".join(parts)
+
+
 def render(m: dict, data: Path) -> str:
     w, t, cfg = m["weights"], m["training"], m["training"]["config"]
     s = m["s"]
@@ -75,7 +85,7 @@ def render(m: dict, data: Path) -> str:
     failures = {}
     for c in m["checks"]:
         if not c.ok:
-            key = c.reason.split(" lasts")[0].split(":")[0] if "lasts" in c.reason else c.reason.split(":")[0]
+            key = "a bar of the wrong length" if " lasts " in c.reason else re.sub(r" \(bar \d+\)", "", c.reason)
             failures[key] = failures.get(key, 0) + 1
     epochs = "\n".join(
         f"| {e['epoch']} | {e['train_nll']:.4f} | {e['valid_nll']:.4f} | {e['lr']:.2e} | {e['seconds']:.0f} |"
@@ -94,13 +104,13 @@ downloaded where the project is built. It is not the original model; its singula
 {m['n_data']:,} transcriptions of folk-rnn's **data_v2** corpus (tunes from thesession.org, transposed
 to C and tokenised by Sturm et al.; the full corpus has 23,636), gathered from public partial copies;
 the file is not part of this repository (folk-rnn's repository has the full `data/data_v2`).
-Split: {t['provenance']['split']}: {t['provenance']['train_tunes']:,} training and
-{t['provenance']['valid_tunes']:,} validation tunes.
+Split: {w.metadata['provenance']['split']}: {w.metadata['provenance']['train_tunes']:,} training and
+{w.metadata['provenance']['valid_tunes']:,} validation tunes.
 
 ## Architecture
 One-hot input over the 137-token v2 vocabulary (original index order; the 15 tokens that never occur
-in this data stay in the vocabulary), three LSTM layers of 512 units without peepholes, dropout 0.5
-after each in training, dense softmax layer (V: 137 × 512, v: 137). Trained initial hidden and cell
+in this data stay in the vocabulary), three LSTM layers of 512 units without peepholes, dropout
+after each in training (rate below), dense softmax layer (V: 137 × 512, v: 137). Trained initial hidden and cell
 states per layer, as folk-rnn's `hid_init`/`cell_init`. {w.parameter_count:,} weights and biases
 (folk-rnn v2: 5,599,881) plus {w.initial_state_count:,} initial-state values.
 
@@ -111,7 +121,7 @@ states per layer, as folk-rnn's `hid_init`/`cell_init`. {w.parameter_count:,} we
 | batch | {cfg['batch_size']} tunes of similar length | 64 |
 | epochs | {t['epochs_run']} run, best at {t['best_epoch']} (planned {cfg['epochs']}, early stopping patience {cfg['patience']}) | 100 |
 | gradient clipping | total norm {cfg['clip']} | 5 (Lasagne) |
-| dropout | {cfg['dropout']} | 0.5 |
+| dropout | {_dropout_history(m["log"])} | 0.5 |
 | loss | mean NLL per token | mean NLL per tune, averaged over the batch |
 | precision | bf16 autocast: {t['bf16_autocast']} | float32 |
 | first-layer input weights | N(0, 0.5²) init (a token's embedding into the gates) | N(0, 0.1²) |
@@ -144,6 +154,7 @@ Measured by `python scripts/make_model_card.py --data {data} --run runs/replica`
 | uniform guess, ln 137 | {np.log(137):.4f} | | |
 
 The part-5 tune's NLL per token is {m['part5'].per_token:.4f} nats per token (tests/test_embedded_model.py checks this figure).
+The project's target, validation NLL ≤ 1.0, is {'met' if m['valid'].per_token <= 1.0 else '**not met**'}.
 
 **Well-formed tunes** (`folkrnn.wellformed.check_tune`: one meter and one mode token first, `</s>`
 within 1,000 tokens, every interior bar as long as the meter asks): {m['sampled_share']:.1%} of

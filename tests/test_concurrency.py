@@ -1,7 +1,8 @@
 """Many threads using the cached SVD at once: each gets its own numbers, the cache stays bit-identical.
 
 (AppTest is not thread-safe: it creates and tears down Streamlit's global runtime on every run, so
-the sessions-at-once test drives a real server from eight browser pages: tests/browser/.)
+sessions cannot be simulated with AppTest in threads; the computation every session shares is what
+is checked here.)
 """
 
 from concurrent.futures import ThreadPoolExecutor
