@@ -77,6 +77,29 @@ class FolkRNN(nn.Module):
             x = self.dropout(out)
         return ForwardOutput(self.softmax(x), new_state, hidden)
 
+    def step(self, tokens: torch.Tensor, state: list[tuple[torch.Tensor, torch.Tensor]]):
+        """One step for a batch of token indices (batch,), without dropout: (logits, new state).
+
+        The same equations as :meth:`forward`, written as plain matrix products: calling nn.LSTM
+        once per token costs several times more than the arithmetic (see docs/benchmarks.md).
+        ``state`` is per layer (h, c), each (batch, H).
+        """
+        new_state = []
+        x = None
+        for layer, (lstm, (h, c)) in enumerate(zip(self.lstms, state)):
+            bias = lstm.bias_ih_l0 + lstm.bias_hh_l0
+            if layer == 0:  # one-hot input: a column of W_ih per token
+                gates = lstm.weight_ih_l0.index_select(1, tokens).t() + bias
+            else:
+                gates = F.linear(x, lstm.weight_ih_l0, bias)
+            gates = gates + F.linear(h, lstm.weight_hh_l0)
+            i, f, g, o = gates.chunk(4, dim=1)
+            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+            h = torch.sigmoid(o) * torch.tanh(c)
+            new_state.append((h, c))
+            x = h
+        return self.softmax(x), new_state
+
     @classmethod
     def from_weights(cls, weights: ModelWeights) -> "FolkRNN":
         """A module holding exactly ``weights`` (in eval mode)."""

@@ -42,20 +42,22 @@ def sample_tunes(
     model.eval()
     prompt = torch.tensor([vocabulary.encode([START, *prefix])] * n)
     out = model(prompt)
-    end = vocabulary.index.get(END)
-    sampled = torch.zeros(n, 0, dtype=torch.long)
+    end = vocabulary.index.get(END, -1)
+    logits = out.logits[:, -1]
+    state = [(h[0], c[0]) for h, c in out.state]  # (batch, H) per layer, for model.step
+    steps = max(0, max_length - len(prefix))
+    sampled = torch.full((n, steps), end, dtype=torch.long)
     finished = torch.zeros(n, dtype=torch.bool)
-    logits, state = out.logits[:, -1], out.state
-    for _ in range(max(0, max_length - len(prefix))):
+    for t in range(steps):
         probs = torch.softmax(logits.double() / temperature, dim=-1)
         nxt = torch.multinomial(probs, 1, generator=generator).squeeze(1)
-        nxt = torch.where(finished, torch.full_like(nxt, end if end is not None else 0), nxt)
-        sampled = torch.cat([sampled, nxt[:, None]], dim=1)
+        nxt = torch.where(finished, torch.full_like(nxt, end), nxt)
+        sampled[:, t] = nxt
         finished |= nxt == end
         if finished.all():
+            sampled = sampled[:, : t + 1]
             break
-        out = model(nxt[:, None], state)
-        logits, state = out.logits[:, -1], out.state
+        logits, state = model.step(nxt, state)
     tunes = []
     for row in sampled.tolist():
         body = vocabulary.decode(row)
