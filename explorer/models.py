@@ -7,10 +7,13 @@ perturbations out of place. The network (torch) is imported only by :func:`netwo
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from folkrnn import ModelWeights, SoftmaxSVD, load_model, softmax_svd
 from folkrnn.download import fetch_original_weights
+
+from .frames import columns_frame
 
 
 @st.cache_resource(show_spinner="Loading the embedded model…")
@@ -32,6 +35,16 @@ def model_svd(_weights: ModelWeights, softmax_hash: str) -> SoftmaxSVD:
 
 def svd(weights: ModelWeights) -> SoftmaxSVD:
     return model_svd(weights, weights.softmax_hash)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _columns(_weights: ModelWeights, softmax_hash: str) -> pd.DataFrame:
+    return columns_frame(_weights)
+
+
+def columns(weights: ModelWeights) -> pd.DataFrame:
+    """Every entry of V as a long table (vocab x H rows), built once per softmax layer."""
+    return _columns(weights, weights.softmax_hash)
 
 
 @st.cache_resource(max_entries=4, show_spinner="Building the network…")

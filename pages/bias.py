@@ -4,8 +4,8 @@ import numpy as np
 import streamlit as st
 
 from explorer.charts import bias_and_columns_chart, correlation_chart, token_values_chart
-from explorer.frames import column_bias_correlation, columns_frame, token_frame
-from explorer.models import svd
+from explorer.frames import column_bias_correlation, token_frame
+from explorer.models import columns, svd
 from explorer.session import current_model
 from explorer.widgets import chart_with_csv
 from folkrnn.perturbation import bias_distribution, logit_change_for_factor, probability_factor
@@ -18,8 +18,8 @@ st.markdown("$V h_t + v = \\sum_j h_{t,j} V_{:,j} + v$: each hidden unit $j$ add
 p_bias = bias_distribution(svd(weights))
 bias = token_frame(weights.vocabulary, {"v": weights.v, "softmax(v)": p_bias})
 chart_with_csv(token_values_chart(bias, "v", "bias v"), bias, "bias")
-columns = columns_frame(weights)
-chart_with_csv(bias_and_columns_chart(columns, bias), columns, "columns_of_V")
+V_entries = columns(weights)
+chart_with_csv(bias_and_columns_chart(V_entries, bias), V_entries, "columns_of_V")
 correlation = column_bias_correlation(weights)
 chart_with_csv(correlation_chart(correlation), correlation, "column_bias_correlation")
 st.caption(f"Mean correlation {correlation['correlation'].mean():+.3f}; "
