@@ -20,7 +20,6 @@ from folkrnn.vocab import END, START, tokenize
 from .models import network, svd
 
 MODELS_CHOICE = "model's choice"
-CHUNK = 10  # tunes per cached sampling chunk
 
 
 def seed_tokens(vocabulary: Vocabulary, key_prefix: str = "", columns=None) -> list[str]:
@@ -65,17 +64,14 @@ def _sample_chunk(_weights: ModelWeights, content_hash: str, size: int, prefix: 
                         max_length)
 
 
-def chunks(n: int, size: int = CHUNK) -> list[tuple[int, int]]:
-    """(chunk index, tunes in it) for n tunes sampled ``size`` at a time."""
-    return [(c, min(size, n - start)) for c, start in enumerate(range(0, n, size))]
-
-
 def composed(weights: ModelWeights, n: int, prefix: Sequence[str], temperature: float, seed: int,
              max_length: int, label: str = "Composing") -> list[Tune]:
     """n tunes from the model (cached per chunk of 10, with a progress bar while composing).
 
-    The same as :func:`folkrnn.usage.sample_in_chunks` with chunk 10.
+    The same tunes as :func:`folkrnn.usage.sample_in_chunks`, cached chunk by chunk.
     """
+    from folkrnn.usage import chunks
+
     parts = chunks(n)
     bar = st.progress(0.0, text=f"{label}…") if len(parts) > 1 else None
     tunes: list[Tune] = []
@@ -103,7 +99,7 @@ def direction_usage_survey(weights: ModelWeights, n: int, temperature: float, se
 
     The tunes are those :func:`composed` gives for the same settings and no prefix.
     """
-    from folkrnn.usage import UsageSums
+    from folkrnn.usage import UsageSums, chunks
 
     decomposition = svd(weights)
     bar = st.progress(0.0, text="Composing and measuring…")

@@ -24,9 +24,12 @@ def logit_contributions(hidden: np.ndarray, svd: SoftmaxSVD, token: int) -> np.n
     return projections(hidden, svd) * svd.s * svd.U[token]
 
 
-def logits(hidden: np.ndarray, svd: SoftmaxSVD) -> np.ndarray:
-    """V h_t + v rebuilt from the factors: (steps, vocab)."""
-    return (projections(hidden, svd) * svd.s) @ svd.U.T + svd.v
+def logits(hidden: np.ndarray, svd: SoftmaxSVD, keep: np.ndarray | None = None) -> np.ndarray:
+    """V h_t + v rebuilt from the factors: (steps, vocab); with ``keep`` (a mask over the
+    directions) only those directions contribute, i.e. V is truncated."""
+    keep = np.ones(svd.rank, dtype=bool) if keep is None else np.asarray(keep, dtype=bool)
+    proj = np.asarray(hidden, dtype=np.float64) @ svd.W[:, keep]
+    return (proj * svd.s[keep]) @ svd.U[:, keep].T + svd.v
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from .directions import logits
 from .perturbation import softmax
 from .svd import SoftmaxSVD, softmax_svd
 from .vocab import END, Vocabulary
@@ -62,13 +63,6 @@ def truncated_weights(weights: ModelWeights, k: int | None = None, remove: Itera
     return ModelWeights.checked(weights.vocabulary, weights.layers, V, weights.v, metadata)
 
 
-def truncated_logits(hidden: np.ndarray, svd: SoftmaxSVD, keep: np.ndarray | None = None) -> np.ndarray:
-    """V_keep h_t + v for every step: (steps, vocab), from the last layer's hidden states."""
-    keep = np.ones(svd.rank, dtype=bool) if keep is None else np.asarray(keep, dtype=bool)
-    proj = np.asarray(hidden, dtype=np.float64) @ svd.W[:, keep]
-    return (proj * svd.s[keep]) @ svd.U[:, keep].T + svd.v
-
-
 def targets_of(vocabulary: Vocabulary, tokens: Sequence[str]) -> np.ndarray:
     """Indices of the tokens each step predicts for a full transcription: tokens, then ``</s>``."""
     return np.array(vocabulary.encode([*tokens, END]))
@@ -77,7 +71,7 @@ def targets_of(vocabulary: Vocabulary, tokens: Sequence[str]) -> np.ndarray:
 def token_nll(hidden: np.ndarray, svd: SoftmaxSVD, targets: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
     """-log p(target_t) under V_keep, step by step (hidden[t] predicts targets[t])."""
     targets = np.asarray(targets)
-    p = softmax(truncated_logits(np.asarray(hidden)[: len(targets)], svd, keep))
+    p = softmax(logits(np.asarray(hidden)[: len(targets)], svd, keep))
     return -np.log(p[np.arange(len(targets)), targets])
 
 

@@ -237,14 +237,21 @@ def chunk_seed(seed: int, chunk: int) -> int:
     return int(np.random.SeedSequence([int(seed), int(chunk)]).generate_state(1)[0])
 
 
+CHUNK = 10  # tunes sampled together, each chunk with its own seed
+
+
+def chunks(n: int, size: int = CHUNK) -> list[tuple[int, int]]:
+    """(chunk index, tunes in it) for n tunes sampled ``size`` at a time."""
+    return [(c, min(size, n - start)) for c, start in enumerate(range(0, n, size))]
+
+
 def sample_in_chunks(
     model: FolkRNN, vocabulary: Vocabulary, n: int, prefix: Sequence[str] = (), temperature: float = 1.0,
-    seed: int = 0, max_length: int = 1000, chunk: int = 10, progress: Progress | None = None,
+    seed: int = 0, max_length: int = 1000, chunk: int = CHUNK, progress: Progress | None = None,
 ) -> list[Tune]:
     """``n`` tunes sampled ``chunk`` at a time (reporting progress); reproducible from ``seed``."""
     tunes: list[Tune] = []
-    for c, start in enumerate(range(0, n, chunk)):
-        size = min(chunk, n - start)
+    for c, size in chunks(n, chunk):
         tunes += sample_tunes(model, vocabulary, size, prefix, temperature, chunk_seed(seed, c), max_length)
         if progress:
             progress(len(tunes), n)
