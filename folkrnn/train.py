@@ -4,7 +4,8 @@ Follows folk-rnn's recipe where it matters (v2 vocabulary in the original index 
 initial states, seeded 5% validation split, batches of similar-length tunes, dropout 0.5, gradient
 clipping at 5) and departs where a faster schedule helps: Adam with warm-up and cosine decay
 instead of RMSprop with x0.97 decay, loss averaged per token rather than per tune, bf16 autocast,
-and early stopping on validation NLL.
+early stopping on validation NLL, and optionally an exponential moving average of the weights
+(``average_decay``), which is what gets validated and saved when it is on.
 
 Files in ``out``: ``last.pt`` (full training state after each epoch, for ``--resume``; our own
 file, read back with ``weights_only=True``), ``best.safetensors`` (the best model so far in the
@@ -24,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch.nn import functional as F
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
 from .checkpoint import save_checkpoint
@@ -53,6 +55,7 @@ class TrainConfig:
     bf16: bool = True
     threads: int = 0  # 0: torch's default
     init: str | None = None  # start from this checkpoint's weights (fresh optimiser) instead of random
+    average_decay: float = 0.0  # >0: validate and save an EMA of the weights with this decay per step
 
 
 RESUMABLE = ("epochs", "dropout")
@@ -101,6 +104,10 @@ def train(cfg: TrainConfig, resume: bool = False, command: str = "", overrides=R
         start = FolkRNN.from_weights(load_model(cfg.init))
         model.load_state_dict(start.state_dict())
     model.to(device)
+    averaged = (
+        AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(cfg.average_decay), use_buffers=True)
+        if cfg.average_decay else None
+    )
     optimiser = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=cfg.lr)
     steps_per_epoch = math.ceil(len(train_seqs) / cfg.batch_size)
     total_steps = cfg.epochs * steps_per_epoch
@@ -112,6 +119,8 @@ def train(cfg: TrainConfig, resume: bool = False, command: str = "", overrides=R
     if resume and (out / "last.pt").exists():
         state = torch.load(out / "last.pt", weights_only=True, map_location=device)
         model.load_state_dict(state["model"])
+        if averaged is not None:
+            averaged.load_state_dict(state["averaged"])
         optimiser.load_state_dict(state["optimiser"])
         scheduler.load_state_dict(state["scheduler"])
         torch.set_rng_state(state["torch_rng"])
@@ -147,13 +156,16 @@ def train(cfg: TrainConfig, resume: bool = False, command: str = "", overrides=R
             torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
             optimiser.step()
             scheduler.step()
+            if averaged is not None:
+                averaged.update_parameters(model)
             n = int((y != PAD_TARGET).sum())
             seen += n
             total_loss += loss.item() * n
             bar.set_postfix(loss=f"{loss.item():.3f}", tok_s=f"{seen / (time.perf_counter() - started):.0f}",
                             refresh=False)
         seconds = time.perf_counter() - started
-        valid = nll(model, valid_seqs).per_token
+        validated = model if averaged is None else averaged.module
+        valid = nll(validated, valid_seqs).per_token
         entry = {
             "epoch": epoch + 1, "train_nll": total_loss / seen, "valid_nll": valid,
             "lr": scheduler.get_last_lr()[0], "seconds": seconds, "tokens_per_s": n_train_tokens / seconds,
@@ -164,14 +176,15 @@ def train(cfg: TrainConfig, resume: bool = False, command: str = "", overrides=R
             best, bad_epochs = valid, 0
             log["best_epoch"] = epoch + 1
             metadata = _metadata(cfg, log, len(train_seqs), len(valid_seqs), use_bf16, command)
-            save_checkpoint(model.cpu().to_weights(vocabulary, metadata), out / "best.safetensors")
-            model.to(device)
+            save_checkpoint(validated.cpu().to_weights(vocabulary, metadata), out / "best.safetensors")
+            validated.to(device)
         else:
             bad_epochs += 1
         torch.save(
             {"model": model.state_dict(), "optimiser": optimiser.state_dict(),
              "scheduler": scheduler.state_dict(), "torch_rng": torch.get_rng_state(),
-             "epoch": epoch, "best": best, "bad_epochs": bad_epochs},
+             "epoch": epoch, "best": best, "bad_epochs": bad_epochs,
+             **({} if averaged is None else {"averaged": averaged.state_dict()})},
             out / "last.pt.tmp",
         )
         (out / "last.pt.tmp").replace(out / "last.pt")

@@ -23,15 +23,16 @@ def data(tmp_path):
     return path
 
 
-def config(data, out, epochs):
+def config(data, out, epochs, average_decay=0.0):
     return TrainConfig(data=str(data), out=str(out), epochs=epochs, batch_size=8, hidden_size=8, num_layers=2,
-                       warmup_steps=2, bf16=False, threads=1, patience=10)
+                       warmup_steps=2, bf16=False, threads=1, patience=10, average_decay=average_decay)
 
 
-def test_resume_continues_exactly(data, tmp_path, monkeypatch):
+@pytest.mark.parametrize("average_decay", [0.0, 0.9])
+def test_resume_continues_exactly(data, tmp_path, monkeypatch, average_decay):
     import folkrnn.train as training
 
-    straight = train(config(data, tmp_path / "straight", 3))
+    straight = train(config(data, tmp_path / "straight", 3, average_decay))
     validations = []
     real_nll = training.nll
 
@@ -43,9 +44,9 @@ def test_resume_continues_exactly(data, tmp_path, monkeypatch):
 
     monkeypatch.setattr(training, "nll", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        train(config(data, tmp_path / "split", 3))
+        train(config(data, tmp_path / "split", 3, average_decay))
     monkeypatch.setattr(training, "nll", real_nll)
-    resumed = train(config(data, tmp_path / "split", 3), resume=True, command="resume", overrides=["epochs"])
+    resumed = train(config(data, tmp_path / "split", 3, average_decay), resume=True, command="resume", overrides=["epochs"])
     assert [e["epoch"] for e in resumed["epochs"]] == [1, 2, 3]
     assert resumed["resumes"] == [{"after_epoch": 2, "command": "resume"}]
     for a, b in zip(straight["epochs"], resumed["epochs"]):
@@ -54,6 +55,20 @@ def test_resume_continues_exactly(data, tmp_path, monkeypatch):
     w1 = load_model(tmp_path / "straight" / "best.safetensors")
     w2 = load_model(tmp_path / "split" / "best.safetensors")
     np.testing.assert_allclose(w1.V, w2.V, atol=1e-6)
+
+
+def test_weight_average_is_what_gets_validated_and_saved(data, tmp_path):
+    import torch
+
+    out = tmp_path / "run"
+    log = train(config(data, out, 2, average_decay=0.9))
+    state = torch.load(out / "last.pt", weights_only=True)
+    saved = load_model(out / "best.safetensors")
+    key = "softmax.weight"
+    averaged_V = state["averaged"][f"module.{key}"].numpy()
+    assert log["best_epoch"] == 2  # so best.safetensors holds the state of the last epoch
+    np.testing.assert_allclose(saved.V, averaged_V, atol=1e-6)
+    assert np.abs(saved.V - state["model"][key].numpy()).max() > 1e-4  # the average, not the live weights
 
 
 def test_log_checkpoint_and_resumed_dropout(data, tmp_path):
