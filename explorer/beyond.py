@@ -128,6 +128,22 @@ def activations(weights: ModelWeights, tokens: Sequence[str]) -> tuple[np.ndarra
     return hidden, logits
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def _nll_curves(_weights: ModelWeights, content_hash: str, tokens: tuple[str, ...],
+                removed: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    from folkrnn.truncation import nll_curve, removal_curve, targets_of
+
+    hidden, _ = activations(_weights, tokens)
+    decomposition, targets = svd(_weights), targets_of(_weights.vocabulary, tokens)
+    return nll_curve(hidden, decomposition, targets), removal_curve(hidden, decomposition, targets, removed)
+
+
+def nll_curves(weights: ModelWeights, tokens: Sequence[str], removed: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Mean NLL per token of a tune under V_k for k = 1..rank, and with each of ``removed`` taken out
+    of V in turn (cached: both depend only on the model and the tune)."""
+    return _nll_curves(weights, weights.content_hash, tuple(tokens), tuple(int(i) for i in removed))
+
+
 def _code(token: str) -> str:
     """A token as inline code, safe for any text (markdown-active characters stay literal)."""
     return f"`` {token} ``" if "`" not in token else repr(token).replace("`", "\\`")

@@ -10,7 +10,6 @@ import pandas as pd
 from folkrnn import ModelWeights, SoftmaxSVD, Vocabulary
 from folkrnn.directions import LogitDecomposition
 from folkrnn.vocab import END, START, token_category
-from folkrnn.wellformed import check_tune
 
 if TYPE_CHECKING:  # torch-side types, for annotations only: this module stays numpy-only
     from folkrnn.comparison import Match
@@ -171,7 +170,7 @@ def usage_category_frame(usage: DirectionUsage, directions: Sequence[int] | None
 
 def tunes_frame(tunes: Sequence[Tune]) -> pd.DataFrame:
     """One row per tune: number, length, whether it ended, whether it is well-formed and why not."""
-    verdicts = [check_tune(t.tokens, t.ended) for t in tunes]
+    verdicts = [t.verdict for t in tunes]
     return pd.DataFrame({
         "tune": np.arange(1, len(tunes) + 1),
         "tokens": [len(t.tokens) for t in tunes],
@@ -204,7 +203,7 @@ def wellformed_frame(results: Sequence[tuple[int, str, Sequence[Tune]]]) -> pd.D
     """One row per softmax layer tried: k, label, tunes composed, well-formed count and share."""
     rows = []
     for k, label, tunes in results:
-        ok = int(sum(check_tune(t.tokens, t.ended).ok for t in tunes))
+        ok = int(sum(t.verdict.ok for t in tunes))
         ended = int(sum(t.ended for t in tunes))
         rows.append({"k": k, "softmax": label, "tunes": len(tunes), "ended": ended, "well_formed": ok,
                      "well_formed_share": ok / len(tunes) if tunes else 0.0})

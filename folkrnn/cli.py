@@ -93,13 +93,12 @@ def _activations(args) -> int:
 
 def _sample(args) -> int:
     from .sampling import sample_tunes
-    from .wellformed import check_tune
 
     w = load_model(args.model)
     tunes = sample_tunes(_network(w), w.vocabulary, n=args.n, prefix=tokenize(args.prefix or ""),
                          temperature=args.temperature, seed=args.seed, max_length=args.max_length,
                          precision=args.precision)
-    checks = [check_tune(t.tokens, ended=t.ended) for t in tunes]
+    checks = [t.verdict for t in tunes]
     share = sum(c.ok for c in checks) / len(checks)
     payload = {"tunes": [{"tokens": t.tokens, "abc": t.abc(i + 1), "ended": t.ended,
                           "well_formed": c.ok, "reason": c.reason}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 import torch
@@ -10,6 +10,7 @@ import torch
 from .abc import to_abc
 from .model import FolkRNN
 from .vocab import END, START, Vocabulary
+from .wellformed import WellFormedness, check_tune
 
 
 PRECISIONS = {"float32": torch.float32, "bfloat16": torch.bfloat16}
@@ -19,6 +20,10 @@ PRECISIONS = {"float32": torch.float32, "bfloat16": torch.bfloat16}
 class Tune:
     tokens: list[str]  # the transcription: prefix and sampled tokens, without <s> and </s>
     ended: bool  # whether the model wrote </s> within the length cap
+    verdict: WellFormedness = field(init=False, compare=False)  # checked once, kept with the tune
+
+    def __post_init__(self):
+        object.__setattr__(self, "verdict", check_tune(self.tokens, self.ended))
 
     def abc(self, index: int = 1) -> str:
         return to_abc(self.tokens, index=index)

@@ -81,6 +81,11 @@ def nll_curve(hidden: np.ndarray, svd: SoftmaxSVD, targets: np.ndarray, ks: Sequ
     return np.array([token_nll(hidden, svd, targets, keep_mask(svd.rank, k)).mean() for k in ks])
 
 
+def removal_curve(hidden: np.ndarray, svd: SoftmaxSVD, targets: np.ndarray, directions: Sequence[int]) -> np.ndarray:
+    """Mean NLL per token (nats) with each one of ``directions`` (from 1) removed from V in turn."""
+    return np.array([token_nll(hidden, svd, targets, keep_mask(svd.rank, None, [i])).mean() for i in directions])
+
+
 def compose_truncated(
     weights: ModelWeights, k: int | None = None, remove: Iterable[int] = (), n: int = 10,
     prefix: Sequence[str] = (), temperature: float = 1.0, seed: int = 0, max_length: int = 1000,

@@ -7,7 +7,6 @@ from explorer.navigation import DIRECTIONS_IN_USE
 from explorer.beyond import composed, sampling_controls, seed_tokens
 from explorer.frames import tunes_frame
 from explorer.session import current_model
-from folkrnn.wellformed import check_tune
 
 
 weights = current_model()
@@ -34,7 +33,7 @@ st.dataframe(summary, hide_index=True, key="tunes-table",
              column_config={"well_formed": st.column_config.CheckboxColumn("well-formed")})
 
 for i, tune in enumerate(tunes, start=1):
-    verdict = check_tune(tune.tokens, tune.ended)
+    verdict = tune.verdict
     abc = tune.abc(index=i)
     with st.container(border=True, key=f"tune-{i}"):
         st.subheader(f"Tune {i}", anchor=f"tune-{i}")

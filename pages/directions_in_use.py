@@ -16,7 +16,6 @@ from explorer.widgets import chart_with_csv
 from folkrnn.abc import to_abc
 from folkrnn.examples import PART5_TUNE
 from folkrnn.directions import logit_decomposition, projections
-from folkrnn.wellformed import check_tune
 
 weights = current_model()
 decomposition = svd(weights)
@@ -47,7 +46,7 @@ else:
                                      bind="query-params")
     tune = composed(weights, 1, prefix, T, seed, max_length)[0]
     tokens = tune.tokens
-    verdict = check_tune(tune.tokens, tune.ended)
+    verdict = tune.verdict
     st.caption(f"{len(tokens)} tokens · " + ("well-formed" if verdict.ok else f"not well-formed: {verdict.reason}"))
 
 if tokens:

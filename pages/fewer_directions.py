@@ -5,14 +5,14 @@ import pandas as pd
 import streamlit as st
 
 from explorer.abcjs import render_abc
-from explorer.beyond import activations, composed_truncated, parse_tokens, sampling_controls, seed_tokens
+from explorer.beyond import activations, composed_truncated, nll_curves, parse_tokens, sampling_controls, seed_tokens
 from explorer.charts import nll_chart, removal_chart, token_nll_chart, wellformed_chart
 from explorer.frames import nll_frame, token_nll_frame, tunes_frame, wellformed_frame
 from explorer.models import svd
 from explorer.session import current_model
 from explorer.widgets import chart_with_csv
 from folkrnn.examples import PART5_TUNE
-from folkrnn.truncation import describe, keep_mask, nll_curve, targets_of, token_nll
+from folkrnn.truncation import describe, keep_mask, targets_of, token_nll
 
 weights = current_model()
 decomposition = svd(weights)
@@ -58,7 +58,8 @@ if tokens:
     hidden, _ = activations(weights, tokens)
     targets = targets_of(weights.vocabulary, tokens)
     ks = np.arange(1, rank + 1)
-    curve = nll_curve(hidden, decomposition, targets, ks)
+    shown = np.arange(1, min(rank, 30) + 1)
+    curve, removed_nll = nll_curves(weights, tokens, shown)
     full = float(curve[-1])
     chosen = token_nll(hidden, decomposition, targets, keep)
     m = st.columns(3)
@@ -69,9 +70,7 @@ if tokens:
                 help="p(tune | truncated) / p(tune | full model)")
     frame = nll_frame(ks, curve)
     chart_with_csv(nll_chart(frame, full, k), frame, "nll_by_k")
-    shown = min(rank, 30)
-    removal = pd.DataFrame({"direction": np.arange(1, shown + 1), "nll_per_token": [
-        token_nll(hidden, decomposition, targets, keep_mask(rank, None, [i])).mean() for i in range(1, shown + 1)]})
+    removal = pd.DataFrame({"direction": shown, "nll_per_token": removed_nll})
     removal["increase"] = removal["nll_per_token"] - full
     chart_with_csv(removal_chart(removal, full), removal, "nll_one_direction_removed")
     per_token = token_nll_frame(tokens, {"full model": token_nll(hidden, decomposition, targets), label: chosen})

@@ -10,7 +10,7 @@ from folkrnn.examples import PART5_TUNE
 from folkrnn.model import FolkRNN
 from folkrnn.svd import softmax_svd
 from folkrnn.truncation import (
-    compose_truncated, keep_mask, nll_curve, targets_of, token_nll, truncated_V,
+    compose_truncated, keep_mask, nll_curve, removal_curve, targets_of, truncated_V,
     truncated_weights,
 )
 from tests.factories import random_weights
@@ -74,9 +74,10 @@ def test_nll_curve_from_one_run_equals_truncated_networks(weights):
     for k in (1, 4, H):
         direct = nll(FolkRNN.from_weights(truncated_weights(weights, k)), seqs).per_token
         assert curve[k - 1] == pytest.approx(direct, abs=1e-4)
-    removed = token_nll(hidden, svd, targets, keep_mask(H, None, [2])).mean()
-    direct = nll(FolkRNN.from_weights(truncated_weights(weights, remove=[2])), seqs).per_token
-    assert removed == pytest.approx(direct, abs=1e-4)
+    removed = removal_curve(hidden, svd, targets, [2, 3])
+    for i, value in zip([2, 3], removed):
+        direct = nll(FolkRNN.from_weights(truncated_weights(weights, remove=[i])), seqs).per_token
+        assert value == pytest.approx(direct, abs=1e-4)
 
 
 def test_compose_truncated_is_seeded(weights):
