@@ -180,6 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", dest="batch_size", type=int)
     p.add_argument("--lr", type=float)
     p.add_argument("--dropout", type=float, help="dropout after each LSTM layer (default 0.5)")
+    p.add_argument("--weight-drop", dest="weight_drop", type=float,
+                   help="DropConnect rate on the recurrent weights W_hh while training (default 0: none)")
     p.add_argument("--average-decay", dest="average_decay", type=float,
                    help="validate and keep an exponential moving average of the weights (e.g. 0.998)")
     p.add_argument("--init", help="start from this checkpoint's weights (e.g. the embedded model) with a fresh optimiser")

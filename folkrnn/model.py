@@ -27,6 +27,7 @@ class FolkRNNConfig:
     hidden_size: int = 512
     num_layers: int = 3
     dropout: float = 0.5
+    weight_drop: float = 0.0  # training only: DropConnect on each W_hh (AWD-LSTM); folk-rnn had none
 
 
 class ForwardOutput(NamedTuple):
@@ -71,11 +72,20 @@ class FolkRNN(nn.Module):
         x = F.one_hot(tokens, self.config.vocab_size).float()
         hidden, new_state = [], []
         for lstm, layer_state in zip(self.lstms, state):
-            out, layer_state = lstm(x, layer_state)
+            out, layer_state = self._run_layer(lstm, x, layer_state)
             hidden.append(out)
             new_state.append(layer_state)
             x = self.dropout(out)
         return ForwardOutput(self.softmax(x), new_state, hidden)
+
+    def _run_layer(self, lstm: nn.LSTM, x: torch.Tensor, state):
+        """One LSTM layer over the sequence; in training with ``weight_drop``, a fresh dropout mask on
+        W_hh for the whole sequence (the same recurrent weights at every step, as in AWD-LSTM)."""
+        if not (self.training and self.config.weight_drop):
+            return lstm(x, state)
+        params = dict(lstm.named_parameters())
+        params["weight_hh_l0"] = F.dropout(params["weight_hh_l0"], self.config.weight_drop)
+        return torch.func.functional_call(lstm, params, (x, state))
 
     def stepper(self, dtype: torch.dtype = torch.float32) -> "Stepper":
         """A snapshot of the weights laid out for stepping one token at a time (see :class:`Stepper`)."""

@@ -47,6 +47,7 @@ class TrainConfig:
     warmup_steps: int = 100
     clip: float = 5.0
     dropout: float = 0.5
+    weight_drop: float = 0.0  # DropConnect on W_hh while training (a departure from folk-rnn)
     hidden_size: int = 512
     num_layers: int = 3
     valid_fraction: float = 0.05
@@ -99,7 +100,7 @@ def train(cfg: TrainConfig, resume: bool = False, command: str = "", overrides=R
     valid_seqs = [sequences[i] for i in valid_idx]
 
     torch.manual_seed(cfg.seed)
-    model = FolkRNN(FolkRNNConfig(len(vocabulary), cfg.hidden_size, cfg.num_layers, cfg.dropout))
+    model = FolkRNN(FolkRNNConfig(len(vocabulary), cfg.hidden_size, cfg.num_layers, cfg.dropout, cfg.weight_drop))
     if cfg.init:
         start = FolkRNN.from_weights(load_model(cfg.init))
         model.load_state_dict(start.state_dict())
