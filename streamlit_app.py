@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from explorer.navigation import SECTIONS
+from explorer.navigation import sections
 from explorer.session import choose_model
 
 st.set_page_config(page_title="folkrnn-explorer", page_icon=":material/music_note:", layout="wide")
-page = st.navigation(SECTIONS)
+page = st.navigation(sections())
 choose_model()
 page.run()

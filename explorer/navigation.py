@@ -1,10 +1,16 @@
 """The app's pages, defined once: the entry script routes with them and pages link to them.
 
+Each run builds fresh ``st.Page`` objects from these specs. A Page holds per-run state
+(st.navigation marks the page it returns as callable and running it clears the mark), so Page
+objects shared by concurrent sessions race: one session's run can find its page unmarked and
+fail with "This page cannot be called directly" (seen with eight browser sessions at once).
+
 Links must name the very page that st.navigation registered (same source and url_path); a link
 built from a bare file path makes Streamlit register a second page for that file under a
 default url_path.
 """
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
@@ -12,22 +18,37 @@ import streamlit as st
 PAGES_DIR = Path(__file__).resolve().parents[1] / "pages"
 
 
-def _page(file: str, title: str, icon: str, url_path: str | None = None, default: bool = False) -> st.Page:
-    return st.Page(PAGES_DIR / file, title=title, icon=f":material/{icon}:", url_path=url_path, default=default)
+@dataclass(frozen=True)
+class PageSpec:
+    file: str
+    title: str
+    icon: str
+    url_path: str | None = None
+    default: bool = False
+
+    def page(self) -> st.Page:
+        """A new st.Page for this run."""
+        return st.Page(PAGES_DIR / self.file, title=self.title, icon=f":material/{self.icon}:",
+                       url_path=self.url_path, default=self.default)
 
 
-HOME = _page("home.py", "Home", "home", default=True)
-BIAS = _page("bias.py", "Bias and columns of V", "bar_chart", "bias")
-SPECTRUM = _page("spectrum.py", "Singular value spectrum", "show_chart", "spectrum")
-RIGHT = _page("right_vectors.py", "Right singular vectors", "stacked_line_chart", "right")
-LEFT = _page("left_vectors.py", "Left singular vectors", "sort", "left")
-PERTURB = _page("perturbation.py", "Perturbed distributions", "tune", "perturb")
-DIRECTIONS_IN_USE = _page("directions_in_use.py", "Directions in use", "insights", "in-use")
-COMPOSE = _page("compose.py", "Compose", "piano", "compose")
-FEWER = _page("fewer_directions.py", "Fewer directions", "compress", "fewer")
-COMPARE = _page("compare.py", "Compare models", "compare_arrows", "compare")
+HOME = PageSpec("home.py", "Home", "home", default=True)
+BIAS = PageSpec("bias.py", "Bias and columns of V", "bar_chart", "bias")
+SPECTRUM = PageSpec("spectrum.py", "Singular value spectrum", "show_chart", "spectrum")
+RIGHT = PageSpec("right_vectors.py", "Right singular vectors", "stacked_line_chart", "right")
+LEFT = PageSpec("left_vectors.py", "Left singular vectors", "sort", "left")
+PERTURB = PageSpec("perturbation.py", "Perturbed distributions", "tune", "perturb")
+DIRECTIONS_IN_USE = PageSpec("directions_in_use.py", "Directions in use", "insights", "in-use")
+COMPOSE = PageSpec("compose.py", "Compose", "piano", "compose")
+FEWER = PageSpec("fewer_directions.py", "Fewer directions", "compress", "fewer")
+COMPARE = PageSpec("compare.py", "Compare models", "compare_arrows", "compare")
 
 SECTIONS = {
     "The softmax layer": [HOME, BIAS, SPECTRUM, RIGHT, LEFT, PERTURB],
     "Beyond the blog": [DIRECTIONS_IN_USE, COMPOSE, FEWER, COMPARE],
 }
+
+
+def sections() -> dict[str, list[st.Page]]:
+    """Fresh st.Page objects for st.navigation, section by section."""
+    return {name: [spec.page() for spec in specs] for name, specs in SECTIONS.items()}

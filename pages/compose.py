@@ -49,7 +49,7 @@ for i, tune in enumerate(tunes, start=1):
                                 mime="text/vnd.abc", key=f"download-{i}", icon=":material/download:",
                                 on_click="ignore")
         with cols[1]:
-            st.page_link(DIRECTIONS_IN_USE, label="Directions in use", icon=":material/insights:",
+            st.page_link(DIRECTIONS_IN_USE.page(), label="Directions in use", icon=":material/insights:",
                          query_params={"source": "Type", "tokens": " ".join(tune.tokens)},
                          help="Open this tune on the Directions in use page.")
         with st.expander("ABC and v2 tokens"):
