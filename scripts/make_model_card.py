@@ -1,6 +1,10 @@
 """Measure the embedded model and write MODEL_CARD.md.
 
-    python scripts/make_model_card.py --data ../shared/data/data_v2_part.txt --run runs/replica
+    python scripts/make_model_card.py --data ../shared/data/data_v2_part.txt --run runs/replica runs/replica2
+
+``--run`` names the training runs that led to the shipped weights, in order (each later one
+started from the earlier one's best weights with ``--init``); ``--discarded`` names runs that were
+tried and not used, so the card can say so.
 
 Every figure in the card comes from this script: NLL on the training and validation split
 (dropout off, </s> a target), NLL of the part-5 tune, the well-formed share of 200 tunes sampled at
@@ -32,12 +36,12 @@ from folkrnn.model import FolkRNN  # noqa: E402
 from folkrnn.sampling import sample_tunes  # noqa: E402
 from folkrnn.train import TrainConfig  # noqa: E402
 from folkrnn.vocab import tokenize  # noqa: E402
-from folkrnn.wellformed import check_tune, well_formed_share  # noqa: E402
+from folkrnn.wellformed import well_formed_share  # noqa: E402
 
 ORIGINAL_S = (509.0, 65.76, 63.45)  # Sturm, "Making sense of the folk-rnn v2 model", part 3
 
 
-def measure(data: Path, run: Path, part5: Path, n_samples: int) -> dict:
+def measure(data: Path, runs: list[Path], discarded: list[Path], part5: Path, n_samples: int) -> dict:
     weights = load_model()
     net = FolkRNN.from_weights(weights)
     training = weights.metadata["training"]
@@ -51,11 +55,12 @@ def measure(data: Path, run: Path, part5: Path, n_samples: int) -> dict:
     part5_tokens = tokenize(part5.read_text())
     part5_nll = nll(net, encode_tunes([part5_tokens], weights.vocabulary))
     sampled = sample_tunes(net, weights.vocabulary, n=n_samples, temperature=1.0, seed=0)
-    checks = [check_tune(t.tokens, ended=t.ended) for t in sampled]
+    checks = [t.verdict for t in sampled]
     svd = softmax_svd(weights)
-    log = json.loads((run / "log.json").read_text())
+    logs = [json.loads((run / "log.json").read_text()) for run in runs]
     return {
-        "weights": weights, "training": training, "log": log, "valid": valid, "train": train,
+        "weights": weights, "training": training, "logs": logs, "runs": runs,
+        "discarded": [(run, json.loads((run / "log.json").read_text())) for run in discarded], "valid": valid, "train": train,
         "part5": part5_nll, "sampled": sampled, "checks": checks,
         "sampled_share": sum(c.ok for c in checks) / len(checks),
         "data_share": well_formed_share(tunes), "n_data": len(tunes),
@@ -78,6 +83,29 @@ def _dropout_history(log: dict) -> str:
     return ", then ".join(parts)
 
 
+def _stage(n: int, run: Path, log: dict) -> str:
+    """One training run: where it started, its settings, and its epochs."""
+    cfg = log["config"]
+    start = f"the weights of `{cfg['init']}`, fresh optimiser" if cfg.get("init") else "random weights"
+    extras = [f"dropout {_dropout_history(log)}"]
+    if cfg.get("weight_drop"):
+        extras.append(f"weight drop {cfg['weight_drop']} on W_hh")
+    if cfg.get("average_decay"):
+        extras.append(f"validated and saved: an EMA of the weights, decay {cfg['average_decay']} per step")
+    epochs = "\n".join(
+        f"| {e['epoch']} | {e['train_nll']:.4f} | {e['valid_nll']:.4f} | {e['lr']:.2e} | {e['seconds']:.0f} |"
+        for e in log["epochs"])
+    return f"""### Stage {n}: `{run}`
+From {start}; Adam, lr {cfg['lr']} with {cfg['warmup_steps']} warm-up steps and cosine decay to
+{cfg['min_lr_ratio']} × lr over {cfg['epochs']} planned epochs; {'; '.join(extras)}. Best epoch
+{log['best_epoch']} of {len(log['epochs'])} (early stopping patience {cfg['patience']}).
+
+| epoch | train NLL (dropout on) | validation NLL | lr | seconds |
+| --- | --- | --- | --- | --- |
+{epochs}
+"""
+
+
 def render(m: dict, data: Path) -> str:
     w, t, cfg = m["weights"], m["training"], m["training"]["config"]
     s = m["s"]
@@ -87,12 +115,21 @@ def render(m: dict, data: Path) -> str:
         if not c.ok:
             key = "a bar of the wrong length" if " lasts " in c.reason else re.sub(r" \(bar \d+\)", "", c.reason)
             failures[key] = failures.get(key, 0) + 1
-    epochs = "\n".join(
-        f"| {e['epoch']} | {e['train_nll']:.4f} | {e['valid_nll']:.4f} | {e['lr']:.2e} | {e['seconds']:.0f} |"
-        for e in m["log"]["epochs"])
+    stages = "\n".join(_stage(n, run, log) for n, (run, log) in enumerate(zip(m["runs"], m["logs"]), start=1))
+    runs = " ".join(str(r) for r in m["runs"])
+    if m["discarded"]:
+        runs += " --discarded " + " ".join(str(r) for r, _ in m["discarded"])
+    history = "\n".join(f"{_history(log)}\ncp {run}/best.safetensors folkrnn/assets/{default_model_path().name}"
+                        for run, log in zip(m["runs"], m["logs"]))
+    seconds = sum(e["seconds"] for log in m["logs"] for e in log["epochs"])
+    epochs_run = sum(len(log["epochs"]) for log in m["logs"])
+    tried = "\n".join(
+        f"- `{run}` ({log['command']}): best validation NLL {min(e['valid_nll'] for e in log['epochs']):.4f} "
+        f"over {len(log['epochs'])} epochs, against {min(e['valid_nll'] for e in m['logs'][-1]['epochs']):.4f} "
+        "for the shipped weights; not used."
+        for run, log in m["discarded"]) or "- none"
     tunes = "\n\n".join(f"```abc\n{tune.abc(i + 1)}\n```" for i, tune in enumerate(m["sampled"][:5]))
-    hours = t["seconds"] / 3600
-    history = _history(m["log"])
+    hours = seconds / 3600
     return f"""# Model card: folk-rnn v2 replica (folkrnn-explorer)
 
 The app's and the CLI's default model, `folkrnn/assets/{default_model_path().name}`: a network of
@@ -117,33 +154,32 @@ states per layer, as folk-rnn's `hid_init`/`cell_init`. {w.parameter_count:,} we
 ## Training
 | setting | this model | folk-rnn v2 (config5) |
 | --- | --- | --- |
-| optimiser | Adam, lr {cfg['lr']}, {cfg['warmup_steps']} warm-up steps, cosine decay to {cfg['min_lr_ratio']} × lr | RMSprop, lr 0.003, × 0.97 per epoch after epoch 20 |
+| optimiser | Adam with warm-up and cosine decay, per stage (below) | RMSprop, lr 0.003, × 0.97 per epoch after epoch 20 |
 | batch | {cfg['batch_size']} tunes of similar length | 64 |
-| epochs | {t['epochs_run']} run, best at {t['best_epoch']} (planned {cfg['epochs']}, early stopping patience {cfg['patience']}) | 100 |
+| epochs | {epochs_run} in {len(m['runs'])} stage(s), early stopping on validation NLL | 100 |
 | gradient clipping | total norm {cfg['clip']} | 5 (Lasagne) |
-| dropout | {_dropout_history(m["log"])} | 0.5 |
+| dropout | per stage (below) | 0.5 |
 | loss | mean NLL per token | mean NLL per tune, averaged over the batch |
 | precision | bf16 autocast: {t['bf16_autocast']} | float32 |
 | first-layer input weights | N(0, 0.5²) init (a token's embedding into the gates) | N(0, 0.1²) |
 
 Time: {hours:.2f} h on {t['machine']}.
 
-Reproduce (from the repository root, with the data beside it). The run was stopped at epoch
+Reproduce (from the repository root, with the data beside it). Runs were stopped at epoch
 boundaries and resumed (`--resume` continues exactly: tests/test_train.py); each line ran until the
-epoch noted:
+epoch noted; each stage's best weights became the embedded model, where the next stage started:
 
 ```bash
 {history}
-cp runs/replica/best.safetensors folkrnn/assets/{default_model_path().name}
-python scripts/make_model_card.py --data {data} --run runs/replica
+python scripts/make_model_card.py --data {data} --run {runs}
 ```
 
-| epoch | train NLL (dropout on) | validation NLL | lr | seconds |
-| --- | --- | --- | --- | --- |
-{epochs}
+{stages}
+Tried and not used:
+{tried}
 
 ## Results
-Measured by `python scripts/make_model_card.py --data {data} --run runs/replica` (dropout off,
+Measured by `python scripts/make_model_card.py --data {data} --run {runs}` (dropout off,
 `</s>` included as a target, nats per token):
 
 | | NLL per token | tunes | tokens |
@@ -177,7 +213,7 @@ The first five of the 200 tunes above (temperature 1, seed 0):
 {tunes}
 
 ## Limits
-Trained on a third of data_v2 for {t['epochs_run']} epochs on a CPU, not the original's 100 epochs on
+Trained on a third of data_v2 for {epochs_run} epochs on a CPU, not the original's 100 epochs on
 the full corpus: treat its figures as those of a replica. The tokens absent from this data get
 little probability from it.
 """
@@ -186,14 +222,16 @@ little probability from it.
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, required=True)
-    parser.add_argument("--run", type=Path, default=ROOT / "runs" / "replica")
+    parser.add_argument("--run", type=Path, nargs="+", default=[ROOT / "runs" / "replica"],
+                        help="the training runs behind the shipped weights, in order")
+    parser.add_argument("--discarded", type=Path, nargs="*", default=[], help="runs tried and not used")
     parser.add_argument("--part5", type=Path, default=None)
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--out", type=Path, default=ROOT / "MODEL_CARD.md")
     args = parser.parse_args()
     torch.manual_seed(0)
     part5 = args.part5 or args.data.with_name("part5_tune.txt")
-    m = measure(args.data, args.run, part5, args.samples)
+    m = measure(args.data, args.run, args.discarded, part5, args.samples)
     args.out.write_text(render(m, args.data))
     print(f"wrote {args.out} ({m['measure_seconds']:.0f} s; valid {m['valid'].per_token:.4f}, "
           f"sampled well-formed {m['sampled_share']:.1%} vs data {m['data_share']:.1%}; {platform.machine()})")
