@@ -290,7 +290,7 @@ def report(r: dict, command: str) -> str:
                 lines.append(f"| sampling, {'single tune' if n == 1 else 'batch of 64'}, {precision}: tokens/s, ours vs "
                              f"per-step numpy the way folk-rnn samples (float64, one tune at a time) | "
                              f"{s[precision]:.0f} vs {s['numpy']:.0f} = {ratio:.1f}× | ≥ {target}× | {verdict(ratio >= target)} |")
-            lines.append(f"| the same, float32, vs float32 numpy stepping all {n} at once | {s['float32']:.0f} vs "
+            lines.append(f"| the same, float32, vs float32 numpy {'stepping all 64 at once' if n > 1 else 'for one tune'} | {s['float32']:.0f} vs "
                          f"{s['numpy_f32_batched']:.0f} = {s['float32'] / s['numpy_f32_batched']:.1f}× | (context) | |")
     if train:
         lines.append(f"| training tokens/s, batch 64 × 200, fp32 vs bf16 autocast | {train['fp32']:.0f} vs {train['bf16']:.0f} "
