@@ -136,7 +136,8 @@ class FolkRNN(nn.Module):
 
 class Stepper:
     """One step of the network for a batch of tokens, for sampling: :meth:`FolkRNN.forward`'s equations
-    with the weights laid out once for speed (profiled in docs/benchmarks.md).
+    with the weights laid out once for speed (a profile of sampling showed the matrix products
+    taking three quarters of the time; see the sampling rows of docs/benchmarks.md).
 
     The first layer's one-hot input selects a row of a (vocab x 4H) table of W_ih columns plus b;
     each later layer does one matrix product of [x_t, h_{t-1}] with its stacked [W_ih | W_hh]^T,
@@ -150,12 +151,12 @@ class Stepper:
     @torch.no_grad()
     def __init__(self, model: FolkRNN, dtype: torch.dtype = torch.float32):
         first, *rest = model.lstms
-        self.table = (first.weight_ih_l0.t() + first.bias_ih_l0).contiguous()  # (vocab, 4H)
+        self.table = (first.weight_ih_l0.t() + first.bias_ih_l0 + first.bias_hh_l0).contiguous()  # (vocab, 4H)
         self.W = [first.weight_hh_l0.t().contiguous().to(dtype)]  # (H, 4H), then (2H, 4H) per later layer
-        self.b = [torch.zeros(())]
+        self.b = [None]  # the first layer's bias is in the table
         for lstm in rest:
             self.W.append(torch.cat([lstm.weight_ih_l0, lstm.weight_hh_l0], dim=1).t().contiguous().to(dtype))
-            self.b.append(lstm.bias_ih_l0.clone())
+            self.b.append(lstm.bias_ih_l0 + lstm.bias_hh_l0)
         self.V_t = model.softmax.weight.t().contiguous().to(dtype)
         self.v = model.softmax.bias.clone()
 
