@@ -158,6 +158,52 @@ def browser_cold_start(repeat: int) -> dict:
             "ratio": statistics.median(ours) / statistics.median(theirs)}
 
 
+BROWSER_CHANGES = {  # the fragment sections: (url path, widget label, how to change it, text that must change)
+    "bias: logit change δ": ("bias", "Logit change δ", ("fill", "2", "3"), "[data-testid=stMetricDelta]"),
+    "directions in use: step t": ("in-use?source=Type", "Step t to decompose", ("slider",),
+                                  "[data-testid=stMetricValue]"),
+}
+
+
+def browser_reruns(repeat: int) -> dict:
+    """In Chromium, from a widget change to the changed number on screen (median ms per case)."""
+    from playwright.sync_api import sync_playwright
+
+    proc, url = _start_server(ROOT / "streamlit_app.py")
+    results = {}
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser.new_page().goto(url)  # the first session after a start is special (see README)
+            for name, (path, label, how, watched) in BROWSER_CHANGES.items():
+                page = browser.new_page()
+                page.goto(f"{url}/{path}")
+                page.locator(watched).first.wait_for(state="visible", timeout=120_000)
+                times = []
+                for r in range(repeat + 2):  # two warm-up changes
+                    before = page.locator(watched).first.inner_text()
+                    if how[0] == "slider":
+                        thumb = page.get_by_role("slider", name=label)
+                        thumb.focus()
+                        started = time.perf_counter()
+                        thumb.press("ArrowRight" if r % 2 == 0 else "ArrowLeft")
+                    else:
+                        box = page.get_by_label(label, exact=True)
+                        box.fill(how[1 + r % 2])
+                        started = time.perf_counter()
+                        box.press("Enter")
+                    page.wait_for_function("([s, b]) => document.querySelector(s).innerText !== b",
+                                           arg=[watched, before], polling=5)
+                    times.append(time.perf_counter() - started)
+                results[name] = median_ms(times[2:])
+                page.close()
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    return results
+
+
 def peak_rss() -> dict:
     """Peak resident memory of the app's server after every page has been opened in a browser."""
     from playwright.sync_api import sync_playwright
@@ -263,7 +309,8 @@ def verdict(ok: bool) -> str:
 
 
 def report(r: dict, command: str) -> str:
-    load, pages, cold, rss, samp, train = (r.get(k) for k in ("load", "pages", "cold", "rss", "sampling", "training"))
+    load, pages, cold, rss, samp, train, browser = (
+        r.get(k) for k in ("load", "pages", "cold", "rss", "sampling", "training", "browser"))
     lines = [
         "# Benchmarks", "",
         f"Command: `{command}` · machine: {machine()} · {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
@@ -295,6 +342,10 @@ def report(r: dict, command: str) -> str:
     if train:
         lines.append(f"| training tokens/s, batch 64 × 200, fp32 vs bf16 autocast | {train['fp32']:.0f} vs {train['bf16']:.0f} "
                      f"= {train['ratio']:.2f}× | (context) | |")
+    if browser:
+        for name, ms in browser.items():
+            lines.append(f"| Chromium: widget change to the new number on screen, {name} (a fragment) | {ms:.0f} ms "
+                         "| (context) | |")
     if rss:
         lines.append(f"| peak RSS of the app's server after opening every page | {rss['peak_rss_mb']:.0f} MB | ≤ 700 MB | "
                      f"{verdict(rss['peak_rss_mb'] <= 700)} |")
@@ -304,15 +355,16 @@ def report(r: dict, command: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument("--only", nargs="*", choices=["load", "pages", "cold", "rss", "sampling", "training"])
+    parser.add_argument("--only", nargs="*", choices=["load", "pages", "cold", "rss", "sampling", "training", "browser"])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     os.chdir(ROOT)
-    wanted = args.only or ["load", "pages", "sampling", "training", "cold", "rss"]
+    wanted = args.only or ["load", "pages", "sampling", "training", "cold", "browser", "rss"]
     runners = {"load": lambda: load_and_svd(args.repeat), "pages": lambda: apptest_reruns(args.repeat),
                "cold": lambda: browser_cold_start(max(3, args.repeat // 2)), "rss": peak_rss,
-               "sampling": lambda: sampling(max(3, args.repeat // 2)), "training": training}
+               "sampling": lambda: sampling(max(3, args.repeat // 2)), "training": training,
+               "browser": lambda: browser_reruns(args.repeat)}
     results = {}
     for name in wanted:
         started = time.perf_counter()

@@ -25,20 +25,29 @@ chart_with_csv(correlation_chart(correlation), correlation, "column_bias_correla
 st.caption(f"Mean correlation {correlation['correlation'].mean():+.3f}; "
            f"{int((correlation['correlation'].abs() > 0.5).sum())} of {len(correlation)} columns have |r| > 0.5.")
 
-st.subheader("How a logit change moves a probability")
-st.markdown("Raising one logit by $\\delta$ (the others fixed) multiplies its token's probability $p$ by")
-st.latex(r"\alpha = \frac{e^{\delta}}{1 - p + p\,e^{\delta}}, \qquad \delta = \ln \frac{\alpha (1 - p)}{1 - \alpha p}")
-cols = st.columns(3)
-with cols[0]:
-    token = st.selectbox("Token", weights.vocabulary.tokens, index=int(np.argmax(p_bias)), key="token",
-                         bind="query-params")
-p = float(p_bias[weights.vocabulary.index[token]])
-with cols[1]:
-    delta = st.number_input("Logit change δ", -20.0, 20.0, 1.0, step=0.5, key="delta", bind="query-params")
-alpha = float(probability_factor(p, delta))
-cols[2].metric(f"p({token}) under softmax(v)", f"{p:.4f}", delta=f"× {alpha:.3f} → {alpha * p:.4f}",
-               delta_color="off")
-max_alpha = 1 / p
-target = st.number_input(f"Or: the δ that multiplies p by α (0 < α < {max_alpha:.1f})", 0.01,
-                         float(max_alpha) * 0.999, min(2.0, max_alpha * 0.5), key="alpha", bind="query-params")
-st.markdown(f"δ = **{float(logit_change_for_factor(p, target)):.3f}** multiplies p({token}) by {target:.3f}.")
+
+@st.fragment
+def logit_change_calculator(vocabulary, p_bias) -> None:
+    """δ ↔ α for one token under softmax(v). A fragment: its widgets rerun only this section, not
+    the charts above (one of them draws all of V's entries)."""
+    st.subheader("How a logit change moves a probability")
+    st.markdown("Raising one logit by $\\delta$ (the others fixed) multiplies its token's probability $p$ by")
+    st.latex(r"\alpha = \frac{e^{\delta}}{1 - p + p\,e^{\delta}}, \qquad \delta = \ln \frac{\alpha (1 - p)}{1 - \alpha p}")
+    cols = st.columns(3)
+    with cols[0]:
+        token = st.selectbox("Token", vocabulary.tokens, index=int(np.argmax(p_bias)), key="token",
+                             bind="query-params")
+    p = float(p_bias[vocabulary.index[token]])
+    with cols[1]:
+        delta = st.number_input("Logit change δ", -20.0, 20.0, 1.0, step=0.5, key="delta", bind="query-params")
+    alpha = float(probability_factor(p, delta))
+    cols[2].metric(f"p({token}) under softmax(v)", f"{p:.4f}", delta=f"× {alpha:.3f} → {alpha * p:.4f}",
+                   delta_color="off")
+    max_alpha = 1 / p
+    target = st.number_input(f"Or: the δ that multiplies p by α (0 < α < {max_alpha:.1f})", 0.01,
+                             float(max_alpha) * 0.999, min(2.0, max_alpha * 0.5), key="alpha",
+                             bind="query-params")
+    st.markdown(f"δ = **{float(logit_change_for_factor(p, target)):.3f}** multiplies p({token}) by {target:.3f}.")
+
+
+logit_change_calculator(weights.vocabulary, p_bias)

@@ -49,13 +49,11 @@ else:
     verdict = tune.verdict
     st.caption(f"{len(tokens)} tokens · " + ("well-formed" if verdict.ok else f"not well-formed: {verdict.reason}"))
 
-if tokens:
-    hidden, logits = activations(weights, tokens)
-    proj = projections(hidden, decomposition)
-    with st.expander("The tune as sheet music and tokens"):
-        render_abc(to_abc(tokens), height=300, key="tune-abc")
-        st.code(" ".join(tokens), language=None, wrap_lines=True)
 
+@st.fragment
+def tune_directions(tokens: list[str], hidden, logits, proj) -> None:
+    """Projections along the tune and one step's logit decomposition. A fragment: moving the step
+    or the token reruns only this section, not the tune above or the survey below."""
     st.subheader("Projections $w_i \\cdot h_t$ along the tune")
     cols = st.columns([2, 2, 1])
     with cols[0]:
@@ -94,6 +92,16 @@ if tokens:
     gap = abs(table["value"].iloc[:-1].sum() - float(logits[step, vocabulary.index[token]]))
     st.caption(f"The terms add up to the network's own logit {logits[step, vocabulary.index[token]]:.4f} "
                f"(difference {gap:.1e}, float32 rounding).")
+
+
+if tokens:
+    hidden, logits = activations(weights, tokens)
+    proj = projections(hidden, decomposition)
+    with st.expander("The tune as sheet music and tokens"):
+        render_abc(to_abc(tokens), height=300, key="tune-abc")
+        st.code(" ".join(tokens), language=None, wrap_lines=True)
+
+    tune_directions(tokens, hidden, logits, proj)
 
 # ---------------------------------------------------------------------------------------------
 st.header("Over many composed tunes", divider="gray")
