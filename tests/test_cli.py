@@ -89,6 +89,14 @@ def test_sample_is_reproducible_and_valid_abc(model_file):
     assert 0 <= first["well_formed_share"] <= 1
 
 
+def test_sample_in_bfloat16_is_seeded_and_other_precisions_are_refused(model_file):
+    path, _ = model_file
+    args = ("sample", "--model", str(path), "--n", "4", "--seed", "7", "--max-length", "60", "--json")
+    rounded = json.loads(cli(*args, "--precision", "bfloat16").stdout)
+    assert rounded == json.loads(cli(*args, "--precision", "bfloat16").stdout) and len(rounded["tunes"]) == 4
+    assert cli(*args, "--precision", "float16", check=False).returncode != 0
+
+
 def test_evaluate_matches_activations(model_file, tmp_path):
     path, _ = model_file
     tunes = ["M:4/4\nK:Cmaj\nc 2 G E | C 4 |", "M:6/8\nK:Cmin\nG E C | z 3 |"]
