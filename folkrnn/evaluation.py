@@ -26,13 +26,14 @@ class NLL:
 
 @torch.no_grad()
 def nll(model: FolkRNN, sequences: Sequence[np.ndarray], batch_size: int = 64) -> NLL:
-    """Summed NLL of encoded sequences (``<s>`` … ``</s>``) in float32, in eval mode."""
+    """Summed NLL of encoded sequences (``<s>`` … ``</s>``) in float32, in eval mode, on the model's device."""
     was_training = model.training
     model.eval()
+    device = model.softmax.weight.device
     total, count = 0.0, 0
     for inputs, targets in length_batches(sequences, batch_size):
-        logits = model(torch.from_numpy(inputs)).logits.float()
-        target = torch.from_numpy(targets)
+        logits = model(torch.from_numpy(inputs).to(device)).logits.float()
+        target = torch.from_numpy(targets).to(device)
         total += F.cross_entropy(
             logits.reshape(-1, logits.shape[-1]), target.reshape(-1),
             ignore_index=PAD_TARGET, reduction="sum",

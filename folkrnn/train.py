@@ -124,7 +124,9 @@ def train(cfg: TrainConfig, resume: bool = False, command: str = "", overrides=R
             averaged.load_state_dict(state["averaged"])
         optimiser.load_state_dict(state["optimiser"])
         scheduler.load_state_dict(state["scheduler"])
-        torch.set_rng_state(state["torch_rng"])
+        torch.set_rng_state(state["torch_rng"].cpu())  # map_location moved it to the device
+        if "cuda_rng" in state:
+            torch.cuda.set_rng_state(state["cuda_rng"].cpu())
         log = json.loads((out / "log.json").read_text())
         changed = {k: getattr(cfg, k) for k in RESUMABLE if log["config"][k] != getattr(cfg, k)}
         log.setdefault("resumes", []).append({"after_epoch": state["epoch"] + 1, "command": command, **changed})
@@ -177,13 +179,13 @@ def train(cfg: TrainConfig, resume: bool = False, command: str = "", overrides=R
             best, bad_epochs = valid, 0
             log["best_epoch"] = epoch + 1
             metadata = _metadata(cfg, log, len(train_seqs), len(valid_seqs), use_bf16, command)
-            save_checkpoint(validated.cpu().to_weights(vocabulary, metadata), out / "best.safetensors")
-            validated.to(device)
+            save_checkpoint(validated.to_weights(vocabulary, metadata), out / "best.safetensors")
         else:
             bad_epochs += 1
         torch.save(
             {"model": model.state_dict(), "optimiser": optimiser.state_dict(),
              "scheduler": scheduler.state_dict(), "torch_rng": torch.get_rng_state(),
+             **({"cuda_rng": torch.cuda.get_rng_state()} if device.type == "cuda" else {}),
              "epoch": epoch, "best": best, "bad_epochs": bad_epochs,
              **({} if averaged is None else {"averaged": averaged.state_dict()})},
             out / "last.pt.tmp",
@@ -215,7 +217,13 @@ def _metadata(cfg: TrainConfig, log: dict, n_train: int, n_valid: int, bf16: boo
             "valid_nll_per_token": best["valid_nll"],
             "seconds": sum(e["seconds"] for e in log["epochs"]),
             "bf16_autocast": bf16,
-            "machine": f"{platform.machine()} {platform.processor() or ''} "
-            f"{torch.get_num_threads()} threads, torch {torch.__version__}".strip(),
+            "machine": _machine(),
         },
     }
+
+
+def _machine() -> str:
+    """Where training ran: the CPU's threads, and the GPU when there was one."""
+    cpu = f"{platform.machine()} {platform.processor() or ''}".strip()
+    gpu = f"{torch.cuda.get_device_name()}, " if torch.cuda.is_available() else ""
+    return f"{gpu}{cpu} {torch.get_num_threads()} threads, torch {torch.__version__}"
