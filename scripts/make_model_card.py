@@ -83,6 +83,26 @@ def _dropout_history(log: dict) -> str:
     return ", then ".join(parts)
 
 
+def _resume_note(logs: list[dict]) -> str:
+    """How stages and resumed runs chain, where there are any."""
+    notes = []
+    if any(log.get("resumes") for log in logs):
+        notes.append(" Runs were stopped at epoch boundaries and resumed (`--resume` continues exactly:"
+                     " tests/test_train.py).")
+    if len(logs) > 1:
+        notes.append(" Each stage's best weights became the embedded model, where the next stage started.")
+    return "".join(notes)
+
+
+def _data_note(logs: list[dict], data: Path) -> str:
+    """Where the runs read a copy of the data at another path than ``data``, say so."""
+    paths = sorted({log["config"]["data"] for log in logs} - {str(data)})
+    if not paths:
+        return ""
+    return (f" The runs read a copy of the data at {', '.join(f'`{p}`' for p in paths)}; with the data"
+            f" beside the repository, pass `--data {data}`.")
+
+
 def _stage(n: int, run: Path, log: dict) -> str:
     """One training run: where it started, its settings, and its epochs."""
     cfg = log["config"]
@@ -119,8 +139,9 @@ def render(m: dict, data: Path) -> str:
     runs = " ".join(str(r) for r in m["runs"])
     if m["discarded"]:
         runs += " --discarded " + " ".join(str(r) for r, _ in m["discarded"])
-    history = "\n".join(f"{_history(log)}\ncp {run}/best.safetensors folkrnn/assets/{default_model_path().name}"
-                        for run, log in zip(m["runs"], m["logs"]))
+    history = "\n".join(
+        f"{_history(log)}\ncp {log['config']['out']}/best.safetensors folkrnn/assets/{default_model_path().name}"
+        for log in m["logs"])
     seconds = sum(e["seconds"] for log in m["logs"] for e in log["epochs"])
     epochs_run = sum(len(log["epochs"]) for log in m["logs"])
     tried = "\n".join(
@@ -165,9 +186,8 @@ states per layer, as folk-rnn's `hid_init`/`cell_init`. {w.parameter_count:,} we
 
 Time: {hours:.2f} h on {t['machine']}.
 
-Reproduce (from the repository root, with the data beside it). Runs were stopped at epoch
-boundaries and resumed (`--resume` continues exactly: tests/test_train.py); each line ran until the
-epoch noted; each stage's best weights became the embedded model, where the next stage started:
+Reproduce (from the repository root, with the data beside it); each line ran until the epoch
+noted.{_resume_note(m['logs'])}{_data_note(m['logs'], data)}
 
 ```bash
 {history}
@@ -213,8 +233,8 @@ The first five of the 200 tunes above (temperature 1, seed 0):
 {tunes}
 
 ## Limits
-Trained on a third of data_v2 for {epochs_run} epochs on a CPU, not the original's 100 epochs on
-the full corpus: treat its figures as those of a replica. The tokens absent from this data get
+Trained on a third of data_v2 for {epochs_run} epochs, not the original's 100 epochs on the full
+corpus: treat its figures as those of a replica. The tokens absent from this data get
 little probability from it.
 """
 
