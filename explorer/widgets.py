@@ -2,17 +2,58 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 import altair as alt
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
+ChartBuilder = Callable[..., alt.Chart]
 
-def chart_with_csv(chart: alt.Chart, frame: pd.DataFrame, name: str) -> None:
-    """Show ``chart`` with a download of the data it draws as ``name``.csv next to it.
+# Streamlit draws Altair charts without Altair's default theme (its own applies in the browser), so
+# the specs made here go without it too. Set once for the process: switching the theme around each
+# to_dict would race between sessions, as the theme is global.
+alt.theme.enable("none")
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def vega_lite_spec(_build: ChartBuilder, builder: str, *args, **kwargs) -> dict:
+    """The Vega-Lite spec of ``_build(*args, **kwargs)``, its data inline, made and validated once per input.
+
+    Building an Altair chart and validating its spec on every rerun was most of a warm rerun (a
+    py-spy profile of the Directions in use page: 63% in Altair and jsonschema). Builders are pure
+    functions of their arguments, so the spec is cached on them and on the builder's name
+    (``builder``; Streamlit cannot hash the function itself), its datasets already in Arrow (a
+    70k-row chart otherwise pays for the conversion on every rerun). ``st.cache_data`` hands every
+    caller its own copy, which Streamlit changes while drawing it. 32 entries bound the memory.
+    """
+    spec = _build(*args, **kwargs).to_dict()
+    spec["datasets"] = {name: _arrow_bytes(rows) for name, rows in spec.get("datasets", {}).items()}
+    return spec
+
+
+def _arrow_bytes(rows: list[dict]) -> bytes:
+    """A dataset as an Arrow IPC stream, the form Streamlit sends charts' data in (and passes on as is)."""
+    table = pa.Table.from_pandas(pd.DataFrame(rows), preserve_index=False)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def show_chart(build: ChartBuilder, *args, **kwargs) -> None:
+    """Draw ``build(*args, **kwargs)`` (a pure chart builder from explorer.charts) across the page."""
+    spec = vega_lite_spec(build, f"{build.__module__}.{build.__qualname__}", *args, **kwargs)
+    st.vega_lite_chart(spec, width="stretch")
+
+
+def chart_with_csv(name: str, frame: pd.DataFrame, build: ChartBuilder, *args, **kwargs) -> None:
+    """Draw ``build(*args, **kwargs)`` with a download of ``frame``, the data it draws, as ``name``.csv.
 
     The CSV is written only when the button is pressed (a callable), so reruns never pay for it.
     """
-    st.altair_chart(chart, width="stretch")
+    show_chart(build, *args, **kwargs)
     st.download_button(
         f"Download {name}.csv", lambda: frame.to_csv(index=False).encode(), file_name=f"{name}.csv",
         mime="text/csv", key=f"csv-{name}", icon=":material/download:", on_click="ignore",

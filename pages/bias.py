@@ -17,11 +17,11 @@ st.markdown("$V h_t + v = \\sum_j h_{t,j} V_{:,j} + v$: each hidden unit $j$ add
             "$\\operatorname{softmax}(v)$.")
 p_bias = bias_distribution(svd(weights))
 bias = token_frame(weights.vocabulary, {"v": weights.v, "softmax(v)": p_bias})
-chart_with_csv(token_values_chart(bias, "v", "bias v"), bias, "bias")
+chart_with_csv("bias", bias, token_values_chart, bias, "v", "bias v")
 V_entries = columns(weights)
-chart_with_csv(bias_and_columns_chart(V_entries, bias), V_entries, "columns_of_V")
+chart_with_csv("columns_of_V", V_entries, bias_and_columns_chart, V_entries, bias)
 correlation = column_bias_correlation(weights)
-chart_with_csv(correlation_chart(correlation), correlation, "column_bias_correlation")
+chart_with_csv("column_bias_correlation", correlation, correlation_chart, correlation)
 st.caption(f"Mean correlation {correlation['correlation'].mean():+.3f}; "
            f"{int((correlation['correlation'].abs() > 0.5).sum())} of {len(correlation)} columns have |r| > 0.5.")
 

@@ -70,7 +70,7 @@ if weights_a.softmax_hash == weights_b.softmax_hash:
 st.subheader("Spectra")
 log_scale = st.toggle("Log scale", key="log", bind="query-params")
 spectra = spectra_frame({name_a: svd_a, name_b: svd_b})
-chart_with_csv(spectra_chart(spectra, log_scale), spectra, "spectra")
+chart_with_csv("spectra", spectra, spectra_chart, spectra, log_scale)
 
 st.subheader("Left singular subspaces")
 shared = len(shared_token_rows(weights_a.vocabulary, weights_b.vocabulary)[0])
@@ -93,9 +93,9 @@ m[0].metric("Smallest angle", f"{result.angles[0]:.2f}°")
 m[1].metric("Median angle", f"{np.median(result.angles):.2f}°",
             delta=f"random: {np.median(reference):.1f}°", delta_color="off")
 m[2].metric("Angles under 10°", f"{int((result.angles < 10).sum())} of {k}")
-chart_with_csv(angles_chart(angles), angles, "principal_angles")
+chart_with_csv("principal_angles", angles, angles_chart, angles)
 cos = cosines_frame(result.cosines)
-chart_with_csv(cosine_heatmap(cos), cos, "abs_cosines")
+chart_with_csv("abs_cosines", cos, cosine_heatmap, cos)
 st.markdown("**Best match in B for each u_i of A**")
 st.dataframe(matches_frame(result.matches, svd_a, svd_b), hide_index=True, key="matches",
              column_config={"abs_cosine": st.column_config.ProgressColumn(

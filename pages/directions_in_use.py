@@ -12,7 +12,7 @@ from explorer.charts import (
 from explorer.frames import decomposition_frame, projections_frame, usage_category_frame, usage_frame
 from explorer.models import svd
 from explorer.session import current_model
-from explorer.widgets import chart_with_csv
+from explorer.widgets import chart_with_csv, show_chart
 from folkrnn.abc import to_abc
 from folkrnn.examples import PART5_TUNE
 from folkrnn.directions import logit_decomposition, projections
@@ -68,7 +68,7 @@ def tune_directions(tokens: list[str], hidden, logits, proj) -> None:
         terms = st.number_input("Terms shown", 1, decomposition.rank, min(10, decomposition.rank), key="terms",
                                 bind="query-params")
     frame = projections_frame(tokens, proj, range(1, top + 1))
-    chart_with_csv(projection_heatmap(frame, step), frame, "projections")
+    chart_with_csv("projections", frame, projection_heatmap, frame, step)
     st.caption("Red: h_t points along +w_i (raising the tokens where u_i > 0); blue: along −w_i. "
                "The black box marks the chosen step.")
 
@@ -85,7 +85,7 @@ def tune_directions(tokens: list[str], hidden, logits, proj) -> None:
     m[2].metric(f"p({token})", f"{d.probability:.4f}")
     m[3].metric("Rank among tokens", f"{d.rank_of_token} of {len(vocabulary)}")
     table = decomposition_frame(d, decomposition, int(terms))
-    chart_with_csv(decomposition_chart(table), table, "logit_decomposition")
+    chart_with_csv("logit_decomposition", table, decomposition_chart, table)
     st.dataframe(table[["term", "value", "projection", "singular_value", "u_token", "end"]].rename(
         columns={"value": "contribution", "projection": "w_i·h_t", "singular_value": "s_i",
                  "u_token": "u_i[token]", "end": "running sum"}), hide_index=True, key="decomposition-table")
@@ -154,13 +154,13 @@ st.markdown(
     "A projection that hardly changes adds the same multiple of $s_1 u_1$ at every step, acting like a second "
     "bias; the directions whose projection *varies* (second chart) are the ones the network steers with."
 )
-chart_with_csv(usage_chart(table), table, "direction_usage")
-st.altair_chart(variation_chart(table), width="stretch")
-st.altair_chart(share_chart(table), width="stretch")
+chart_with_csv("direction_usage", table, usage_chart, table)
+show_chart(variation_chart, table)
+show_chart(share_chart, table)
 shown = st.slider("Directions in the category view", 1, decomposition.rank, min(30, decomposition.rank),
                   key="category_top", bind="query-params")
 by_category = usage_category_frame(usage, range(1, shown + 1))
-chart_with_csv(usage_category_heatmap(by_category), by_category, "direction_usage_by_category")
+chart_with_csv("direction_usage_by_category", by_category, usage_category_heatmap, by_category)
 steps = ", ".join(f"{c} {int(k):,}" for c, k in zip(usage.categories, usage.steps_by_category) if k)
 st.caption(f"Steps per category of the token predicted: {steps}. Colour: mean |w_i·h_t| over the random "
            f"baseline {usage.baseline_mean_abs:.4f} (mean ‖h_t‖ × E|w·x|).")

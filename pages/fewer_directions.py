@@ -69,12 +69,12 @@ if tokens:
     m[2].metric("p(tune): truncated ÷ full", f"× {np.exp(full * len(targets) - chosen.sum()):.3g}",
                 help="p(tune | truncated) / p(tune | full model)")
     frame = nll_frame(ks, curve)
-    chart_with_csv(nll_chart(frame, full, k), frame, "nll_by_k")
+    chart_with_csv("nll_by_k", frame, nll_chart, frame, full, k)
     removal = pd.DataFrame({"direction": shown, "nll_per_token": removed_nll})
     removal["increase"] = removal["nll_per_token"] - full
-    chart_with_csv(removal_chart(removal, full), removal, "nll_one_direction_removed")
+    chart_with_csv("nll_one_direction_removed", removal, removal_chart, removal, full)
     per_token = token_nll_frame(tokens, {"full model": token_nll(hidden, decomposition, targets), label: chosen})
-    chart_with_csv(token_nll_chart(per_token), per_token, "nll_per_token_along_tune")
+    chart_with_csv("nll_per_token_along_tune", per_token, token_nll_chart, per_token)
     st.caption("The LSTM is untouched, so h_t is the same for every softmax layer: these curves come from "
                "one run of the network over the tune.")
 
@@ -105,7 +105,7 @@ bar.empty()
 table = wellformed_frame(results)
 sweep_rows = table[[c[2] is not None and not c[3] for c in configs]]
 if len(sweep_rows):
-    chart_with_csv(wellformed_chart(sweep_rows), table, "wellformed_by_k")
+    chart_with_csv("wellformed_by_k", table, wellformed_chart, sweep_rows)
 st.dataframe(table, hide_index=True, key="wellformed-table",
              column_config={"well_formed_share": st.column_config.ProgressColumn(
                  "well-formed share", format="percent", min_value=0.0, max_value=1.0)})

@@ -24,7 +24,7 @@ with cols[2]:
 u, _ = decomposition.direction(i, flip=flip)
 st.caption(f"s_{i} = {decomposition.s[i - 1]:.3f}")
 frame = token_frame(weights.vocabulary, {"value": u})
-chart_with_csv(token_values_chart(frame, "value", f"u_{i}", by_value), frame, f"u_{i}")
+chart_with_csv(f"u_{i}", frame, token_values_chart, frame, "value", f"u_{i}", by_value)
 raised, lowered = st.columns(2)
 raised.markdown(f"**Raised most by +u_{i}**")
 raised.dataframe(top_tokens(weights.vocabulary, u, 10)[["token", "category", "value"]], hide_index=True)

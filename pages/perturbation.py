@@ -51,7 +51,7 @@ m[1].metric("Entropy perturbed", f"{entropy(p1):.3f} nats", delta=f"{entropy(p1)
 top = top_tokens(weights.vocabulary, p1, 10)
 m[2].metric("Most likely token", top.loc[0, "token"], delta=f"p = {top.loc[0, 'value']:.3f}", delta_color="off")
 frame = distributions_frame(weights.vocabulary, names)
-chart_with_csv(distributions_chart(frame, top=30), frame, "perturbed_distribution")
+chart_with_csv("perturbed_distribution", frame, distributions_chart, frame, top=30)
 st.caption("The 30 tokens most likely under either distribution; the CSV holds all tokens.")
 st.markdown("**Top tokens after the perturbation**")
 st.dataframe(top.rename(columns={"value": "probability"})[["token", "category", "probability"]],

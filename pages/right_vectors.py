@@ -6,7 +6,7 @@ from explorer.charts import cumulative_histogram_chart, right_vectors_chart
 from explorer.frames import right_vectors_frame
 from explorer.models import svd
 from explorer.session import current_model
-from explorer.widgets import chart_with_csv
+from explorer.widgets import chart_with_csv, show_chart
 
 decomposition = svd(current_model())
 st.title("Right singular vectors $w_i$")
@@ -21,5 +21,5 @@ if not directions:
     st.info("Choose at least one direction.")
     st.stop()
 frame = right_vectors_frame(decomposition, directions)
-chart_with_csv(right_vectors_chart(frame, sort_values), frame, "right_singular_vectors")
-st.altair_chart(cumulative_histogram_chart(frame), width="stretch")
+chart_with_csv("right_singular_vectors", frame, right_vectors_chart, frame, sort_values)
+show_chart(cumulative_histogram_chart, frame)

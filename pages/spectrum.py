@@ -6,7 +6,7 @@ from explorer.charts import energy_chart, spectrum_chart
 from explorer.frames import spectrum_frame
 from explorer.models import svd
 from explorer.session import current_model
-from explorer.widgets import chart_with_csv
+from explorer.widgets import chart_with_csv, show_chart
 
 decomposition = svd(current_model())
 s = decomposition.s
@@ -20,8 +20,8 @@ cols[2].metric("s₃", f"{s[2]:.2f}")
 cols[3].metric("s₁ / s₂", f"{s[0] / s[1]:.2f}", help="The original v2 has s₁ ≈ 509 and s₂ = 65.76: a ratio of about 7.7.")
 log_scale = st.toggle("Log scale", key="log", bind="query-params")
 frame = spectrum_frame(decomposition)
-chart_with_csv(spectrum_chart(frame, log_scale), frame, "singular_values")
+chart_with_csv("singular_values", frame, spectrum_chart, frame, log_scale)
 k = int((decomposition.energy < 0.9).sum()) + 1
 st.markdown(f"The top **{k}** of {decomposition.rank} directions hold 90% of $\\sum_i s_i^2$ "
             "(the download above holds the cumulative energy too).")
-st.altair_chart(energy_chart(frame), width="stretch")
+show_chart(energy_chart, frame)
