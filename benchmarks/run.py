@@ -65,16 +65,16 @@ def load_and_svd(repeat: int) -> dict:
 # ---------------------------------------------------------------------------- AppTest reruns
 
 PAGE_CHANGES = {  # page -> (widget kind, key, two values to alternate)
-    "pages/home.py": None,
-    "pages/bias.py": ("number_input", "delta", (1.0, 2.0)),
-    "pages/spectrum.py": ("toggle", "log", (True, False)),
-    "pages/right_vectors.py": ("multiselect", "w", ([1, 2], [3, 4])),
-    "pages/left_vectors.py": ("number_input", "i", (2, 3)),
-    "pages/perturbation.py": ("slider", "a", (-1.0, 0.5)),
-    "pages/directions_in_use.py": ("slider", "step", (3, 4)),
-    "pages/compose.py": ("slider", "T", (1.0, 1.05)),
-    "pages/fewer_directions.py": ("slider", "k", (30, 29)),
-    "pages/compare.py": ("toggle", "log", (True, False)),
+    "app_pages/home.py": None,
+    "app_pages/bias.py": ("number_input", "delta", (1.0, 2.0)),
+    "app_pages/spectrum.py": ("toggle", "log", (True, False)),
+    "app_pages/right_vectors.py": ("multiselect", "w", ([1, 2], [3, 4])),
+    "app_pages/left_vectors.py": ("number_input", "i", (2, 3)),
+    "app_pages/perturbation.py": ("slider", "a", (-1.0, 0.5)),
+    "app_pages/directions_in_use.py": ("slider", "step", (3, 4)),
+    "app_pages/compose.py": ("slider", "T", (1.0, 1.05)),
+    "app_pages/fewer_directions.py": ("slider", "k", (30, 29)),
+    "app_pages/compare.py": ("toggle", "log", (True, False)),
 }
 
 

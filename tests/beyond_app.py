@@ -8,13 +8,13 @@ from explorer.session import choose_model
 start = st.session_state.get("start_page", "in-use")
 PAGES = {
     "Beyond the blog": [
-        st.Page("../pages/directions_in_use.py", title="Directions in use", icon=":material/insights:",
+        st.Page("../app_pages/directions_in_use.py", title="Directions in use", icon=":material/insights:",
                 url_path="in-use", default=start == "in-use"),
-        st.Page("../pages/compose.py", title="Compose", icon=":material/piano:", url_path="compose",
+        st.Page("../app_pages/compose.py", title="Compose", icon=":material/piano:", url_path="compose",
                 default=start == "compose"),
-        st.Page("../pages/fewer_directions.py", title="Fewer directions", icon=":material/compress:",
+        st.Page("../app_pages/fewer_directions.py", title="Fewer directions", icon=":material/compress:",
                 url_path="fewer", default=start == "fewer"),
-        st.Page("../pages/compare.py", title="Compare models", icon=":material/compare_arrows:",
+        st.Page("../app_pages/compare.py", title="Compare models", icon=":material/compare_arrows:",
                 url_path="compare", default=start == "compare"),
     ],
 }

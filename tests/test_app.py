@@ -58,7 +58,7 @@ def test_home_shows_the_current_models_facts(weights):
 
 
 def test_spectrum_metrics_and_log_toggle(svd):
-    at = open_page("pages/spectrum.py")
+    at = open_page("app_pages/spectrum.py")
     assert metric(at, "s₁") == f"{svd.s[0]:.2f}"
     assert metric(at, "s₁ / s₂") == f"{svd.s[0] / svd.s[1]:.2f}"
     assert '"type": "log"' not in json.dumps(chart_specs(at)[0])
@@ -68,7 +68,7 @@ def test_spectrum_metrics_and_log_toggle(svd):
 
 
 def test_right_vectors_overlay_the_chosen_directions(svd):
-    at = open_page("pages/right_vectors.py")
+    at = open_page("app_pages/right_vectors.py")
     at.multiselect(key="w").set_value([2, 5]).run()
     (data,) = chart_data(at)
     assert set(data["direction"]) == {"w_2", "w_5"}
@@ -78,7 +78,7 @@ def test_right_vectors_overlay_the_chosen_directions(svd):
 
 
 def test_left_vector_tables_match_the_package(weights, svd):
-    at = open_page("pages/left_vectors.py", i=3)
+    at = open_page("app_pages/left_vectors.py", i=3)
     u = svd.u(3)
     raised, lowered = at.dataframe[0].value, at.dataframe[1].value
     assert raised["token"][0] == weights.vocabulary.tokens[int(np.argmax(u))]
@@ -88,7 +88,7 @@ def test_left_vector_tables_match_the_package(weights, svd):
 
 
 def test_perturbation_top_token_matches_the_package(weights, svd):
-    at = open_page("pages/perturbation.py")
+    at = open_page("app_pages/perturbation.py")
     at.number_input(key="i").set_value(3).run()
     at.slider(key="a").set_value(1.0).run()
     p = perturbed_distribution(svd, {3: 1.0})
@@ -102,7 +102,7 @@ def test_perturbation_top_token_matches_the_package(weights, svd):
 
 
 def test_perturbation_with_two_directions_and_temperature(weights, svd):
-    at = open_page("pages/perturbation.py", i=1, a=-1, T=0.5)
+    at = open_page("app_pages/perturbation.py", i=1, a=-1, T=0.5)
     at.toggle(key="second").set_value(True).run()
     at.number_input(key="j").set_value(2).run()
     at.slider(key="b").set_value(0.5).run()
@@ -113,7 +113,7 @@ def test_perturbation_with_two_directions_and_temperature(weights, svd):
 
 
 def test_bias_page_calculator(weights, svd):
-    at = open_page("pages/bias.py")
+    at = open_page("app_pages/bias.py")
     at.selectbox(key="token").set_value("|").run()
     at.number_input(key="delta").set_value(2.0).run()
     p = bias_distribution(svd)[weights.vocabulary.index["|"]]
@@ -125,6 +125,6 @@ def test_bias_page_calculator(weights, svd):
 
 
 def test_state_in_the_url_reproduces_a_view(weights, svd):
-    at = open_page("pages/left_vectors.py", i=7, by_value="true")
+    at = open_page("app_pages/left_vectors.py", i=7, by_value="true")
     assert at.number_input(key="i").value == 7
     assert at.toggle(key="by_value").value is True

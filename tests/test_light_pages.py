@@ -8,8 +8,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = f"""
 import sys
 from streamlit.testing.v1 import AppTest
-for page in ["pages/home.py", "pages/bias.py", "pages/spectrum.py", "pages/right_vectors.py",
-             "pages/left_vectors.py", "pages/perturbation.py"]:
+for page in ["app_pages/home.py", "app_pages/bias.py", "app_pages/spectrum.py", "app_pages/right_vectors.py",
+             "app_pages/left_vectors.py", "app_pages/perturbation.py"]:
     at = AppTest.from_file({str(ROOT / "streamlit_app.py")!r}, default_timeout=60)
     at.run()
     at.switch_page(page).run()

@@ -42,11 +42,6 @@ def check_numbers(page, svd, i: int, a: float) -> None:
 
 def test_eight_sessions_change_settings_at_once(browser, streamlit_server):
     svd = softmax_svd(load_model())
-    warm = browser.new_context()  # the first session of a new server gets a bogus "Page not found"
-    try:  # for a deep link (Streamlit and a pages/ folder; see the README); this test is about later ones
-        open_app(warm.new_page(), streamlit_server)
-    finally:
-        warm.close()
     contexts = [browser.new_context(viewport={"width": 1280, "height": 900}) for _ in range(SESSIONS)]
     try:
         pages = []
