@@ -62,7 +62,7 @@ def test_weight_average_is_what_gets_validated_and_saved(data, tmp_path):
 
     out = tmp_path / "run"
     log = train(config(data, out, 2, average_decay=0.9))
-    state = torch.load(out / "last.pt", weights_only=True)
+    state = torch.load(out / "last.pt", weights_only=True, map_location="cpu")  # saved on the GPU, if any
     saved = load_model(out / "best.safetensors")
     key = "softmax.weight"
     averaged_V = state["averaged"][f"module.{key}"].numpy()
