@@ -19,7 +19,7 @@ alt.theme.enable("none")
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def vega_lite_spec(_build: ChartBuilder, builder: str, *args, **kwargs) -> dict:
-    """The Vega-Lite spec of ``_build(*args, **kwargs)``, its data inline, made and validated once per input.
+    """The Vega-Lite spec of ``_build(*args, **kwargs)`` with its datasets as Arrow bytes, made once per input.
 
     Building an Altair chart and validating its spec on every rerun was most of a warm rerun (a
     py-spy profile of the Directions in use page: 63% in Altair and jsonschema). Builders are pure
