@@ -10,21 +10,18 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import (
-    APP_SCRIPT, PAGE_TIMEOUT_MS, SERVER_START_TIMEOUT_S, _StreamlitServer, app_exceptions, open_app,
+    APP_SCRIPT, SERVER_START_TIMEOUT_S, _StreamlitServer, app_exceptions, open_app,
 )
 
 pytestmark = pytest.mark.browser
 
 
-def test_first_session_of_a_new_server_at_a_deep_link(browser, tmp_path):
+def test_first_session_of_a_new_server_at_a_deep_link(page, tmp_path):
     from playwright.sync_api import expect
 
     server = _StreamlitServer(APP_SCRIPT, tmp_path / "server.log")  # not the shared one: it must be new
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
         server.wait_until_healthy(SERVER_START_TIMEOUT_S)
-        context.set_default_timeout(PAGE_TIMEOUT_MS)
-        page = context.new_page()
         open_app(page, f"{server.base_url}/compose")
         expect(page.get_by_role("heading", name="Compose", level=1)).to_be_visible()
         sidebar = page.get_by_test_id("stSidebar")
@@ -33,5 +30,4 @@ def test_first_session_of_a_new_server_at_a_deep_link(browser, tmp_path):
         expect(page.get_by_role("dialog")).to_have_count(0)  # no "Page not found"
         assert app_exceptions(page) == []
     finally:
-        context.close()
         server.stop()
