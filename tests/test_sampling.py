@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from folkrnn.model import FolkRNN
-from folkrnn.sampling import sample_tunes
+from folkrnn.sampling import draw, sample_tunes
 from tests.factories import random_weights
 
 WEIGHTS = random_weights(hidden=16, seed=2)
@@ -52,3 +52,13 @@ def test_sampling_is_reproducible_and_respects_prefix_and_cap():
         assert "</s>" not in tune.tokens  # the end mark is the `ended` flag, not a token
     c = sample_tunes(NET, vocab, n=4, prefix=["M:6/8", "K:Cmaj"], seed=4, max_length=30)
     assert [t.tokens for t in a] != [t.tokens for t in c]
+
+
+@pytest.mark.parametrize("temperature", [1.0, 0.5, 2.0])
+def test_draw_follows_softmax_at_temperature(temperature):
+    logits = torch.tensor([2.0, 0.5, -1.0, 0.0, 3.0, -4.0])
+    rows = 40_000
+    tokens = draw(logits.expand(rows, -1), temperature, torch.Generator().manual_seed(0))
+    observed = torch.bincount(tokens, minlength=6).double() / rows
+    p = torch.softmax(logits.double() / temperature, dim=0)
+    assert ((observed - p).abs() <= 4 * (p * (1 - p) / rows).sqrt() + 1e-9).all(), (observed, p)
