@@ -155,7 +155,8 @@ class Stepper:
         doubled_g = torch.ones(4 * H)
         doubled_g[2 * H : 3 * H] = 2.0  # gate order i, f, g, o
         first, *rest = model.lstms
-        self.table = ((first.weight_ih_l0.t() + first.bias_ih_l0 + first.bias_hh_l0) * doubled_g).contiguous()  # (vocab, 4H)
+        table = (first.weight_ih_l0.t() + first.bias_ih_l0 + first.bias_hh_l0) * doubled_g
+        self.table = table.contiguous()  # (vocab, 4H): the first layer's W_ih columns plus b
         self.W = [(first.weight_hh_l0.t() * doubled_g).contiguous().to(dtype)]  # (H, 4H), then (2H, 4H)
         self.b = [None]  # the first layer's bias is in the table
         for lstm in rest:
