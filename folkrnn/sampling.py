@@ -52,15 +52,14 @@ def sample_tunes(
         raise ValueError(f"precision must be one of {sorted(PRECISIONS)}, got {precision!r}")
     generator = torch.Generator().manual_seed(seed if seed is not None else torch.seed())
     model.eval()
-    prompt = torch.tensor([vocabulary.encode([START, *prefix])] * n)
-    out = model(prompt)
+    step = model.stepper(PRECISIONS[precision])
+    state = [(h.expand(n, -1), c.expand(n, -1)) for h, c in zip(model.h0, model.c0)]  # (batch, H) per layer
+    for token in vocabulary.encode([START, *prefix]):  # a prefix is short: stepping beats nn.LSTM's set-up
+        logits, state = step(torch.full((n,), token), state)
     end = vocabulary.index.get(END, -1)
-    logits = out.logits[:, -1]
-    state = [(h[0], c[0]) for h, c in out.state]  # (batch, H) per layer, for model.step
     steps = max(0, max_length - len(prefix))
     sampled = torch.full((n, steps), end, dtype=torch.long)
     finished = torch.zeros(n, dtype=torch.bool)
-    step = model.stepper(PRECISIONS[precision])
     for t in range(steps):
         nxt = torch.where(finished, end, draw(logits, temperature, generator))
         sampled[:, t] = nxt
