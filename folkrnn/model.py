@@ -174,18 +174,17 @@ class Stepper:
         for layer, (h, c) in enumerate(state):
             inputs = h if layer == 0 else torch.cat([x, h], dim=1)
             bias = self.table.index_select(0, tokens) if layer == 0 else self.b[layer]
-            gates = _affine(bias, inputs, self.W[layer])
-            i, f, g, o = torch.sigmoid(gates).chunk(4, dim=1)  # g holds sigmoid(2 z_g)
-            c = torch.addcmul(f * c, i, _tanh_from_sigmoid(g))
-            h = o * _tanh_from_sigmoid(torch.sigmoid(2 * c))
+            i, f, g, o = _affine(bias, inputs, self.W[layer]).sigmoid_().chunk(4, dim=1)  # g: sigmoid(2 z_g)
+            c = torch.mul(f, c).addcmul_(i, _tanh_from_sigmoid_(g))
+            h = _tanh_from_sigmoid_(torch.mul(c, 2).sigmoid_()).mul_(o)
             new_state.append((h, c))
             x = h
         return _affine(self.v, x, self.V_t), new_state
 
 
-def _tanh_from_sigmoid(s: torch.Tensor) -> torch.Tensor:
-    """tanh(z) from s = sigmoid(2 z)."""
-    return 2 * s - 1
+def _tanh_from_sigmoid_(s: torch.Tensor) -> torch.Tensor:
+    """tanh(z) from s = sigmoid(2 z), in place (the step's temporaries are its own)."""
+    return s.mul_(2).sub_(1)
 
 
 def _affine(bias: torch.Tensor, x: torch.Tensor, W: torch.Tensor) -> torch.Tensor:
