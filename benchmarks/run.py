@@ -233,7 +233,11 @@ def peak_rss() -> dict:
 def sampling(repeat: int, length: int = 200) -> dict:
     """Tokens/s of ``sample_tunes`` for 1 and 64 tunes, against the numpy reference: folk-rnn's way
     (float64, one tune after another, so 64 tunes take 64 times one) and, for context, float32 numpy
-    stepping the whole batch at once."""
+    stepping the whole batch at once.
+
+    Each round times every contestant once, in turn, so that a slow spell of the machine (whose
+    speed drifts by ±20% over a minute) falls on all of them alike; the rates are medians over rounds.
+    """
     import numpy as np
     import torch
 
@@ -244,25 +248,36 @@ def sampling(repeat: int, length: int = 200) -> dict:
 
     weights = load_model()
     net = FolkRNN.from_weights(weights)
-    ref_len = 50
 
-    def numpy_rate(n: int, dtype) -> float:
-        return n * ref_len / statistics.median(timed(lambda: numpy_sample(weights, n, ref_len, dtype=dtype), repeat))
+    def numpy_run(n: int, dtype, tokens: int):
+        return lambda: (numpy_sample(weights, n, tokens, dtype=dtype), n * tokens)[1]
 
-    def ours_rate(n: int, precision: str) -> float:
-        steps, times = [], []
-        for _ in range(repeat):
-            started = time.perf_counter()
-            tunes = sample_tunes(net, weights.vocabulary, n=n, seed=1, max_length=length, precision=precision)
-            times.append(time.perf_counter() - started)
-            steps.append(n * max(len(t.tokens) + t.ended for t in tunes))
-        return statistics.median(s / t for s, t in zip(steps, times))
+    def ours_run(n: int, precision: str, seeds: range):
+        """Tokens stepped (a batch steps until its longest tune ends) over one call per seed; several
+        seeds for one tune, so that a short tune does not weigh the per-call set-up."""
+        def run() -> int:
+            tokens = 0
+            for seed in seeds:
+                tunes = sample_tunes(net, weights.vocabulary, n=n, seed=seed, max_length=length, precision=precision)
+                tokens += n * max(len(t.tokens) + t.ended for t in tunes)
+            return tokens
+        return run
 
-    folkrnn_way = numpy_rate(1, np.float64)
-    out = {}
+    contestants = {("numpy", 1): numpy_run(1, np.float64, length),
+                   ("numpy_f32_batched", 1): numpy_run(1, np.float32, length),
+                   ("numpy_f32_batched", 64): numpy_run(64, np.float32, 50)}
     for n in (1, 64):
-        out[n] = {"numpy": folkrnn_way, "numpy_f32_batched": numpy_rate(n, np.float32),
-                  **{precision: ours_rate(n, precision) for precision in ("float32", "bfloat16")}}
+        for precision in ("float32", "bfloat16"):
+            contestants[(precision, n)] = ours_run(n, precision, range(1, 6) if n == 1 else range(1, 2))
+    rates: dict[tuple, list[float]] = {key: [] for key in contestants}
+    for _ in range(repeat):
+        for key, run in contestants.items():
+            started = time.perf_counter()
+            tokens = run()
+            rates[key].append(tokens / (time.perf_counter() - started))
+    median = {key: statistics.median(r) for key, r in rates.items()}
+    out = {n: {name: rate for (name, m), rate in median.items() if m == n} for n in (1, 64)}
+    out[64]["numpy"] = out[1]["numpy"]  # folk-rnn's way composes 64 tunes one after another
     out["threads"] = torch.get_num_threads()
     return out
 
@@ -363,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
     wanted = args.only or ["load", "pages", "sampling", "training", "cold", "browser", "rss"]
     runners = {"load": lambda: load_and_svd(args.repeat), "pages": lambda: apptest_reruns(args.repeat),
                "cold": lambda: browser_cold_start(max(3, args.repeat // 2)), "rss": peak_rss,
-               "sampling": lambda: sampling(max(3, args.repeat // 2)), "training": training,
+               "sampling": lambda: sampling(args.repeat), "training": training,
                "browser": lambda: browser_reruns(args.repeat)}
     results = {}
     for name in wanted:

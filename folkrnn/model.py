@@ -141,9 +141,9 @@ class Stepper:
     The first layer's one-hot input selects a row of a (vocab x 4H) table of W_ih columns plus b;
     each later layer does one matrix product of [x_t, h_{t-1}] with its stacked [W_ih | W_hh]^T,
     instead of calling nn.LSTM per token or doing two products. The cell-input gate's rows are
-    doubled so that one sigmoid serves all four gates, with tanh(z) = 2 sigmoid(2z) - 1; PyTorch's
-    CPU tanh is about six times slower than its sigmoid, and in a batch these elementwise steps cost
-    as much as the products. A snapshot: later changes to the model's parameters do not reach it.
+    doubled so that one sigmoid serves all four gates, with tanh(z) = 2 sigmoid(2z) - 1: PyTorch's
+    CPU tanh is about six times slower than its sigmoid (profiles in docs/performance.md).
+    A snapshot: later changes to the model's parameters do not reach it.
 
     ``dtype=torch.bfloat16`` keeps those matrices in bf16 (states, gates and biases stay float32):
     on CPUs with native bf16 a batch steps about twice as fast, and the logits move by about 1e-2.
