@@ -146,7 +146,7 @@ def render(m: dict, data: Path) -> str:
     epochs_run = sum(len(log["epochs"]) for log in m["logs"])
     tried = "\n".join(
         f"- `{run}` ({log['command']}): best validation NLL {min(e['valid_nll'] for e in log['epochs']):.4f} "
-        f"over {len(log['epochs'])} epochs, against {min(e['valid_nll'] for e in m['logs'][-1]['epochs']):.4f} "
+        f"over {len(log['epochs'])} epochs ({sum(e['seconds'] for e in log['epochs']) / 3600:.2f} h), against {min(e['valid_nll'] for e in m['logs'][-1]['epochs']):.4f} "
         "for the shipped weights; not used."
         for run, log in m["discarded"]) or "- none"
     tunes = "\n\n".join(f"```abc\n{tune.abc(i + 1)}\n```" for i, tune in enumerate(m["sampled"][:5]))
@@ -184,7 +184,7 @@ states per layer, as folk-rnn's `hid_init`/`cell_init`. {w.parameter_count:,} we
 | precision | bf16 autocast: {t['bf16_autocast']} | float32 |
 | first-layer input weights | N(0, 0.5²) init (a token's embedding into the gates) | N(0, 0.1²) |
 
-Time: {hours:.2f} h on {t['machine']}.
+Time: {hours:.2f} h on {t['machine']}; each run tried and not used (below) gives its own time.
 
 Reproduce (from the repository root, with the data beside it); each line ran until the epoch
 noted.{_resume_note(m['logs'])}{_data_note(m['logs'], data)}
