@@ -57,10 +57,10 @@ def measure(data: Path, runs: list[Path], discarded: list[Path], part5: Path, n_
     sampled = sample_tunes(net, weights.vocabulary, n=n_samples, temperature=1.0, seed=0)
     checks = [t.verdict for t in sampled]
     svd = softmax_svd(weights)
-    logs = [json.loads((run / "log.json").read_text()) for run in runs]
+    logs = [_read_log(run) for run in runs]
     return {
         "weights": weights, "training": training, "logs": logs, "runs": runs,
-        "discarded": [(run, json.loads((run / "log.json").read_text())) for run in discarded], "valid": valid, "train": train,
+        "discarded": [(run, _read_log(run)) for run in discarded], "valid": valid, "train": train,
         "part5": part5_nll, "sampled": sampled, "checks": checks,
         "sampled_share": sum(c.ok for c in checks) / len(checks),
         "data_share": well_formed_share(tunes), "n_data": len(tunes),
@@ -81,6 +81,19 @@ def _dropout_history(log: dict) -> str:
     parts = [first.group(1) if first else str(TrainConfig.dropout)]
     parts += [f"{r['dropout']} from epoch {r['after_epoch'] + 1}" for r in log.get("resumes", []) if "dropout" in r]
     return ", then ".join(parts)
+
+
+def _read_log(run: Path) -> dict:
+    return json.loads((run / "log.json").read_text())
+
+
+def _hours(log: dict) -> float:
+    """Training time of one run."""
+    return sum(e["seconds"] for e in log["epochs"]) / 3600
+
+
+def _best_valid_nll(log: dict) -> float:
+    return min(e["valid_nll"] for e in log["epochs"])
 
 
 def _resume_note(logs: list[dict]) -> str:
@@ -142,15 +155,15 @@ def render(m: dict, data: Path) -> str:
     history = "\n".join(
         f"{_history(log)}\ncp {log['config']['out']}/best.safetensors folkrnn/assets/{default_model_path().name}"
         for log in m["logs"])
-    seconds = sum(e["seconds"] for log in m["logs"] for e in log["epochs"])
     epochs_run = sum(len(log["epochs"]) for log in m["logs"])
+    shipped_nll = _best_valid_nll(m["logs"][-1])
     tried = "\n".join(
-        f"- `{run}` ({log['command']}): best validation NLL {min(e['valid_nll'] for e in log['epochs']):.4f} "
-        f"over {len(log['epochs'])} epochs ({sum(e['seconds'] for e in log['epochs']) / 3600:.2f} h), against {min(e['valid_nll'] for e in m['logs'][-1]['epochs']):.4f} "
-        "for the shipped weights; not used."
+        f"- `{run}` ({log['command']}): best validation NLL {_best_valid_nll(log):.4f} over "
+        f"{len(log['epochs'])} epochs ({_hours(log):.2f} h), against {shipped_nll:.4f} for the shipped weights; "
+        "not used."
         for run, log in m["discarded"]) or "- none"
     tunes = "\n\n".join(f"```abc\n{tune.abc(i + 1)}\n```" for i, tune in enumerate(m["sampled"][:5]))
-    hours = seconds / 3600
+    hours = sum(_hours(log) for log in m["logs"])
     return f"""# Model card: folk-rnn v2 replica (folkrnn-explorer)
 
 The app's and the CLI's default model, `folkrnn/assets/{default_model_path().name}`: a network of
