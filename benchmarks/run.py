@@ -250,7 +250,10 @@ def sampling(repeat: int, length: int = 200) -> dict:
     net = FolkRNN.from_weights(weights)
 
     def numpy_run(n: int, dtype, tokens: int):
-        return lambda: (numpy_sample(weights, n, tokens, dtype=dtype), n * tokens)[1]
+        def run() -> int:
+            numpy_sample(weights, n, tokens, dtype=dtype)
+            return n * tokens
+        return run
 
     def ours_run(n: int, precision: str, seeds: range):
         """Tokens stepped (a batch steps until its longest tune ends) over one call per seed; several
