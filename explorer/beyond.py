@@ -54,14 +54,22 @@ def sampling_controls(key_prefix: str = "", columns=None, temperature: float = 1
     return float(T), int(seed)
 
 
+def _checked(tunes: list[Tune]) -> list[Tune]:
+    """The tunes with their well-formedness verdicts computed, so that the copies ``st.cache_data``
+    hands out on every rerun carry them (checking 50 tunes took about 20 ms of each rerun)."""
+    for tune in tunes:
+        _ = tune.verdict  # a cached_property: kept in the tune, and pickled with it
+    return tunes
+
+
 @st.cache_data(max_entries=256, show_spinner=False)
 def _sample_chunk(_weights: ModelWeights, content_hash: str, size: int, prefix: tuple[str, ...], temperature: float,
                   seed: int, chunk: int, max_length: int) -> list[Tune]:
     from folkrnn.sampling import sample_tunes
     from folkrnn.usage import chunk_seed
 
-    return sample_tunes(network(_weights), _weights.vocabulary, size, prefix, temperature, chunk_seed(seed, chunk),
-                        max_length)
+    return _checked(sample_tunes(network(_weights), _weights.vocabulary, size, prefix, temperature,
+                                 chunk_seed(seed, chunk), max_length))
 
 
 def composed(weights: ModelWeights, n: int, prefix: Sequence[str], temperature: float, seed: int,
@@ -175,7 +183,7 @@ def _truncated_tunes(_weights: ModelWeights, content_hash: str, k: int | None, r
                      prefix: tuple[str, ...], temperature: float, seed: int, max_length: int) -> list[Tune]:
     from folkrnn.truncation import compose_truncated
 
-    return compose_truncated(_weights, k, remove, n, prefix, temperature, seed, max_length)
+    return _checked(compose_truncated(_weights, k, remove, n, prefix, temperature, seed, max_length))
 
 
 def composed_truncated(weights: ModelWeights, k: int | None, remove: Sequence[int], n: int, prefix: Sequence[str],

@@ -371,3 +371,12 @@ def test_compare_with_an_unreachable_original_says_so(monkeypatch):
     _ok(at)
     assert len(at.error) == 1 and "cannot reach" in at.error[0].value
     assert not at.metric  # nothing compared, and no exception
+
+
+def test_cached_tunes_carry_their_verdicts():
+    """st.cache_data hands out a fresh copy on every rerun: the well-formedness check must be in it."""
+    from explorer.beyond import composed, composed_truncated
+
+    for _ in range(2):  # the second call is served from the cache
+        tunes = composed_truncated(WEIGHTS, 3, (), 2, (), 1.0, 0, 20) + composed(WEIGHTS, 2, (), 1.0, 0, 20)
+        assert len(tunes) == 4 and all("verdict" in vars(tune) for tune in tunes)
