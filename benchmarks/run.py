@@ -230,6 +230,8 @@ def peak_rss() -> dict:
 
 # ---------------------------------------------------------------------------- sampling, training
 
+IDLE_POOLS_S = 0.3  # pause before each sampling contestant (see sampling)
+
 def sampling(repeat: int, length: int = 200) -> dict:
     """Tokens/s of ``sample_tunes`` for 1 and 64 tunes, against the numpy reference: folk-rnn's way
     (float64, one tune after another, so 64 tunes take 64 times one) and, for context, float32 numpy
@@ -237,17 +239,20 @@ def sampling(repeat: int, length: int = 200) -> dict:
 
     Each round times every contestant once, in turn, so that a slow spell of the machine (whose
     speed drifts by ±20% over a minute) falls on all of them alike; the rates are medians over rounds.
+    Between two contestants the benchmark waits, so that one's idle thread pool (OpenBLAS's and ONNX
+    Runtime's threads spin a while after their last call) does not run into the next one's time.
     """
     import numpy as np
-    import torch
 
     from benchmarks.numpy_sampler import sample as numpy_sample
     from folkrnn import load_model
-    from folkrnn.model import FolkRNN
+    from folkrnn.onnx_step import StepSession
     from folkrnn.sampling import sample_tunes
 
     weights = load_model()
-    net = FolkRNN.from_weights(weights)
+    setup_ms = median_ms(timed(lambda: StepSession(weights), repeat))  # sample_tunes keeps one per model
+    for precision in ("float32", "bfloat16"):
+        sample_tunes(weights, precision=precision, max_length=2)  # builds the engine, outside the timing
 
     def numpy_run(n: int, dtype, tokens: int):
         def run() -> int:
@@ -257,11 +262,11 @@ def sampling(repeat: int, length: int = 200) -> dict:
 
     def ours_run(n: int, precision: str, seeds: range):
         """Tokens stepped (a batch steps until its longest tune ends) over one call per seed; several
-        seeds for one tune, so that a short tune does not weigh the per-call set-up."""
+        seeds for one tune, so that one short tune does not decide the figure."""
         def run() -> int:
             tokens = 0
             for seed in seeds:
-                tunes = sample_tunes(net, weights.vocabulary, n=n, seed=seed, max_length=length, precision=precision)
+                tunes = sample_tunes(weights, n=n, seed=seed, max_length=length, precision=precision)
                 tokens += n * max(len(t.tokens) + t.ended for t in tunes)
             return tokens
         return run
@@ -275,13 +280,14 @@ def sampling(repeat: int, length: int = 200) -> dict:
     rates: dict[tuple, list[float]] = {key: [] for key in contestants}
     for _ in range(repeat):
         for key, run in contestants.items():
+            time.sleep(IDLE_POOLS_S)
             started = time.perf_counter()
             tokens = run()
             rates[key].append(tokens / (time.perf_counter() - started))
     median = {key: statistics.median(r) for key, r in rates.items()}
     out = {n: {name: rate for (name, m), rate in median.items() if m == n} for n in (1, 64)}
     out[64]["numpy"] = out[1]["numpy"]  # folk-rnn's way composes 64 tunes one after another
-    out["threads"] = torch.get_num_threads()
+    out["setup_ms"] = setup_ms
     return out
 
 
@@ -350,13 +356,14 @@ def report(r: dict, command: str) -> str:
     if samp:
         for n, target in ((1, 5), (64, 20)):
             s = samp[n]
-            for precision in ("float32", "bfloat16"):
+            for precision, engine in (("float32", "ONNX Runtime"), ("bfloat16", "PyTorch")):
                 ratio = s[precision] / s["numpy"]
-                lines.append(f"| sampling, {'single tune' if n == 1 else 'batch of 64'}, {precision}: tokens/s, ours vs "
+                lines.append(f"| sampling, {'single tune' if n == 1 else 'batch of 64'}, {precision} ({engine}): tokens/s, ours vs "
                              f"per-step numpy the way folk-rnn samples (float64, one tune at a time) | "
                              f"{s[precision]:.0f} vs {s['numpy']:.0f} = {ratio:.1f}× | ≥ {target}× | {verdict(ratio >= target)} |")
             lines.append(f"| the same, float32, vs float32 numpy {'stepping all 64 at once' if n > 1 else 'for one tune'} | {s['float32']:.0f} vs "
                          f"{s['numpy_f32_batched']:.0f} = {s['float32'] / s['numpy_f32_batched']:.1f}× | (context) | |")
+        lines.append(f"| sampling set-up: the ONNX Runtime session, built once per model | {samp['setup_ms']:.0f} ms | (context) | |")
     if train:
         lines.append(f"| training tokens/s, batch 64 × 200, fp32 vs bf16 autocast | {train['fp32']:.0f} vs {train['bf16']:.0f} "
                      f"= {train['ratio']:.2f}× | (context) | |")

@@ -1,9 +1,10 @@
 """Streamlit helpers shared by the "beyond the blog" pages: composing controls, cached runs, tune input.
 
 Everything long is cached with ``st.cache_data`` keyed on the model's ``content_hash`` (the weights go
-in as an unhashed ``_weights`` argument) and on the inputs; the network itself comes from
-:func:`explorer.models.network`. Work is cached in chunks, and the progress bar lives outside the
-cached functions, so a cached result is instant and an uncached one shows its progress.
+in as an unhashed ``_weights`` argument) and on the inputs; the torch network comes from
+:func:`explorer.models.network`, and composing uses folkrnn's own cached ONNX Runtime session. Work is
+cached in chunks, and the progress bar lives outside the cached functions, so a cached result is
+instant and an uncached one shows its progress.
 """
 
 from __future__ import annotations
@@ -68,8 +69,7 @@ def _sample_chunk(_weights: ModelWeights, content_hash: str, size: int, prefix: 
     from folkrnn.sampling import sample_tunes
     from folkrnn.usage import chunk_seed
 
-    return _checked(sample_tunes(network(_weights), _weights.vocabulary, size, prefix, temperature,
-                                 chunk_seed(seed, chunk), max_length))
+    return _checked(sample_tunes(_weights, size, prefix, temperature, chunk_seed(seed, chunk), max_length))
 
 
 def composed(weights: ModelWeights, n: int, prefix: Sequence[str], temperature: float, seed: int,

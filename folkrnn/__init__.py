@@ -1,7 +1,7 @@
 """folk-rnn v2 for analysis: load models safely, the SVD of the softmax layer, perturbations.
 
-Importing the package loads numpy only; the network (torch) lives in ``folkrnn.model``,
-``folkrnn.activations`` and ``folkrnn.sampling``, imported where the network runs.
+Importing the package loads numpy only; the network lives in ``folkrnn.model`` and
+``folkrnn.activations`` (torch) and ``folkrnn.sampling`` (ONNX Runtime), imported where it runs.
 """
 
 from .errors import ModelFileError, NonFiniteWeightsError, RefusedPickleError, ShapeError

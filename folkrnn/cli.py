@@ -95,9 +95,8 @@ def _sample(args) -> int:
     from .sampling import sample_tunes
 
     w = load_model(args.model)
-    tunes = sample_tunes(_network(w), w.vocabulary, n=args.n, prefix=tokenize(args.prefix or ""),
-                         temperature=args.temperature, seed=args.seed, max_length=args.max_length,
-                         precision=args.precision)
+    tunes = sample_tunes(w, n=args.n, prefix=tokenize(args.prefix or ""), temperature=args.temperature,
+                         seed=args.seed, max_length=args.max_length, precision=args.precision)
     checks = [t.verdict for t in tunes]
     share = sum(c.ok for c in checks) / len(checks)
     payload = {"tunes": [{"tokens": t.tokens, "abc": t.abc(i + 1), "ended": t.ended,
@@ -167,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prefix", help='seed tokens, e.g. "M:6/8 K:Cmaj"')
     p.add_argument("--max-length", dest="max_length", type=int, default=1000)
     p.add_argument("--precision", choices=["float32", "bfloat16"], default="float32",
-                   help="precision of the matrix products while sampling (bfloat16: faster batches)")
+                   help="float32: the exact network (ONNX Runtime); bfloat16: bf16-rounded matrices, faster batches")
     p = command("evaluate", _evaluate, "NLL per token over a file of v2 transcriptions")
     p.add_argument("--data", required=True)
     p = command("convert", _convert, "original folk-rnn pickle -> project checkpoint", (as_json,))

@@ -87,10 +87,6 @@ class FolkRNN(nn.Module):
         params["weight_hh_l0"] = F.dropout(params["weight_hh_l0"], self.config.weight_drop)
         return torch.func.functional_call(lstm, params, (x, state))
 
-    def stepper(self, dtype: torch.dtype = torch.float32) -> "Stepper":
-        """A snapshot of the weights laid out for stepping one token at a time (see :class:`Stepper`)."""
-        return Stepper(self, dtype)
-
     @classmethod
     def from_weights(cls, weights: ModelWeights) -> "FolkRNN":
         """A module holding exactly ``weights`` (in eval mode)."""
@@ -135,8 +131,10 @@ class FolkRNN(nn.Module):
 
 
 class Stepper:
-    """One step of the network for a batch of tokens, for sampling: :meth:`FolkRNN.forward`'s equations
-    with the weights laid out once for speed (see the sampling rows of docs/benchmarks.md).
+    """One step of the network for a batch of tokens in PyTorch, with bfloat16 matrices: the engine of
+    ``sample_tunes(precision="bfloat16")``. :meth:`FolkRNN.forward`'s equations with the weights laid
+    out once for speed; the same interface as :class:`folkrnn.onnx_step.StepSession` (numpy tokens
+    in, numpy logits out), which composes in float32.
 
     The first layer's one-hot input selects a row of a (vocab x 4H) table of W_ih columns plus b;
     each later layer does one matrix product of [x_t, h_{t-1}] with its stacked [W_ih | W_hh]^T,
@@ -145,12 +143,13 @@ class Stepper:
     CPU tanh is about six times slower than its sigmoid (profiles in docs/performance.md).
     A snapshot: later changes to the model's parameters do not reach it.
 
-    ``dtype=torch.bfloat16`` keeps those matrices in bf16 (states, gates and biases stay float32):
-    on CPUs with native bf16 a batch steps about twice as fast, and the logits move by about 1e-2.
+    The matrices are bf16 (states, gates and biases stay float32): on CPUs with native bf16 a batch
+    of 64 steps about 1.4 times as fast as the float32 session, and the logits move by about 1e-2.
+    ``dtype=torch.float32`` gives the exact network, to check these equations against the forward pass.
     """
 
     @torch.no_grad()
-    def __init__(self, model: FolkRNN, dtype: torch.dtype = torch.float32):
+    def __init__(self, model: FolkRNN, dtype: torch.dtype = torch.bfloat16):
         H = model.config.hidden_size
         doubled_g = torch.ones(4 * H)
         doubled_g[2 * H : 3 * H] = 2.0  # gate order i, f, g, o
@@ -165,11 +164,17 @@ class Stepper:
             self.b.append((lstm.bias_ih_l0 + lstm.bias_hh_l0) * doubled_g)
         self.V_t = model.softmax.weight.t().contiguous().to(dtype)
         self.v = model.softmax.bias.clone()
+        self.initial = [(h.clone(), c.clone()) for h, c in zip(model.h0, model.c0)]
+
+    def start(self, batch: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """The trained initial (h, c) of every layer, for ``batch`` sequences."""
+        return [(h.expand(batch, -1), c.expand(batch, -1)) for h, c in self.initial]
 
     @torch.no_grad()
-    def __call__(self, tokens: torch.Tensor, state: list[tuple[torch.Tensor, torch.Tensor]]):
-        """Logits after reading ``tokens`` (batch,) from ``state`` (per layer (h, c), each (batch, H)),
-        and the new state."""
+    def __call__(self, tokens: np.ndarray, state: list[tuple[torch.Tensor, torch.Tensor]]):
+        """Logits (batch, vocab) as numpy after reading ``tokens`` (batch,) from ``state`` (per layer
+        (h, c), each (batch, H)), and the new state."""
+        tokens = torch.as_tensor(tokens)
         new_state, x = [], None
         for layer, (h, c) in enumerate(state):
             inputs = h if layer == 0 else torch.cat([x, h], dim=1)
@@ -179,7 +184,7 @@ class Stepper:
             h = _tanh_from_sigmoid_(torch.mul(c, 2).sigmoid_()).mul_(o)
             new_state.append((h, c))
             x = h
-        return _affine(self.v, x, self.V_t), new_state
+        return _affine(self.v, x, self.V_t).numpy(), new_state
 
 
 def _tanh_from_sigmoid_(s: torch.Tensor) -> torch.Tensor:

@@ -6,15 +6,29 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Sequence
 
-import torch
+import numpy as np
 
 from .abc import to_abc
-from .model import FolkRNN
-from .vocab import END, START, Vocabulary
+from .cache import WeightsCache
+from .onnx_step import step_session
+from .vocab import END, START
+from .weights import ModelWeights
 from .wellformed import WellFormedness, check_tune
 
 
-PRECISIONS = {"float32": torch.float32, "bfloat16": torch.bfloat16}
+def _bfloat16_stepper(weights: ModelWeights):
+    import torch
+
+    from .model import FolkRNN, Stepper
+
+    return Stepper(FolkRNN.from_weights(weights), torch.bfloat16)
+
+
+ENGINES = {
+    "float32": step_session,  # ONNX Runtime, the exact network: fastest for one tune
+    "bfloat16": WeightsCache(_bfloat16_stepper, key=lambda weights: weights.content_hash, maxsize=2),
+}
+"""The engine that steps the network, per precision, one built per model content and kept."""
 
 
 @dataclass(frozen=True)
@@ -32,10 +46,8 @@ class Tune:
         return to_abc(self.tokens, index=index)
 
 
-@torch.inference_mode()
 def sample_tunes(
-    model: FolkRNN,
-    vocabulary: Vocabulary,
+    weights: ModelWeights,
     n: int = 1,
     prefix: Sequence[str] = (),
     temperature: float = 1.0,
@@ -46,25 +58,27 @@ def sample_tunes(
     """Sample ``n`` tunes in one batch, each starting ``<s>`` + ``prefix``, at temperature T.
 
     The same ``seed`` (with the same n, prefix and T) gives the same tunes. A tune stops at ``</s>``
-    or after ``max_length`` tokens in all. ``precision="bfloat16"`` steps with bf16 matrices
-    (see :class:`folkrnn.model.Stepper`): faster in batches, from a very slightly rounded network.
+    or after ``max_length`` tokens in all. ``precision="float32"`` runs the exact network in ONNX
+    Runtime (:mod:`folkrnn.onnx_step`); ``"bfloat16"`` steps it in PyTorch with bf16-rounded matrices
+    (:class:`folkrnn.model.Stepper`), about 1.4 times as fast for a batch of 64 on CPUs with native
+    bf16. Either engine is built on the first call for a model and then reused.
     """
     if not temperature > 0:
         raise ValueError(f"temperature must be positive, got {temperature}")
-    if precision not in PRECISIONS:
-        raise ValueError(f"precision must be one of {sorted(PRECISIONS)}, got {precision!r}")
-    generator = torch.Generator().manual_seed(seed if seed is not None else torch.seed())
-    model.eval()
-    step = model.stepper(PRECISIONS[precision])
-    state = [(h.expand(n, -1), c.expand(n, -1)) for h, c in zip(model.h0, model.c0)]  # (batch, H) per layer
-    for token in vocabulary.encode([START, *prefix]):  # a prefix is short: stepping beats nn.LSTM's set-up
-        logits, state = step(torch.full((n,), token), state)
+    if precision not in ENGINES:
+        raise ValueError(f"precision must be one of {sorted(ENGINES)}, got {precision!r}")
+    vocabulary = weights.vocabulary
+    step = ENGINES[precision](weights)
+    rng = np.random.default_rng(seed)
+    state = step.start(n)
+    for token in vocabulary.encode([START, *prefix]):
+        logits, state = step(np.full(n, token), state)
     end = vocabulary.index.get(END, -1)
     steps = max(0, max_length - len(prefix))
-    sampled = torch.full((n, steps), end, dtype=torch.long)
-    finished = torch.zeros(n, dtype=torch.bool)
+    sampled = np.full((n, steps), end)
+    finished = np.zeros(n, dtype=bool)
     for t in range(steps):
-        nxt = torch.where(finished, end, draw(logits, temperature, generator))
+        nxt = np.where(finished, end, draw(logits, temperature, rng))
         sampled[:, t] = nxt
         finished |= nxt == end
         if finished.all():
@@ -79,11 +93,10 @@ def sample_tunes(
     return tunes
 
 
-def draw(logits: torch.Tensor, temperature: float, generator: torch.Generator) -> torch.Tensor:
+def draw(logits: np.ndarray, temperature: float, rng: np.random.Generator) -> np.ndarray:
     """One token per row of ``logits`` (batch, vocab), drawn from softmax(logits / T).
 
-    The Gumbel-max trick: argmax(logits / T + G) with G = -log(-log U), U uniform, is exactly such a
-    draw, and costs a third of ``torch.multinomial`` on the softmax for a batch of 64.
+    The Gumbel-max trick: argmax(logits / T + G), with G drawn from the standard Gumbel
+    distribution, is exactly such a draw, without computing the softmax.
     """
-    u = torch.rand(logits.shape, generator=generator)
-    return torch.argmax(logits / temperature - torch.log(-torch.log(u)), dim=1)
+    return np.argmax(logits / temperature + rng.gumbel(size=logits.shape), axis=1)

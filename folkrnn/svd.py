@@ -8,13 +8,12 @@ magnitude is positive (the first such entry on ties). Every array handed out is 
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 
+from .cache import WeightsCache
 from .vocab import Vocabulary
 from .weights import ModelWeights
 
@@ -85,34 +84,5 @@ def compute_svd(weights: ModelWeights) -> SoftmaxSVD:
     )
 
 
-class _SVDCache:
-    """A small thread-safe LRU of SoftmaxSVD keyed on the hash of V and v; counts hits and misses."""
-
-    def __init__(self, maxsize: int = 8):
-        self.maxsize, self.hits, self.misses = maxsize, 0, 0
-        self._items: OrderedDict[str, SoftmaxSVD] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __call__(self, weights: ModelWeights) -> SoftmaxSVD:
-        key = weights.softmax_hash
-        with self._lock:
-            if key in self._items:
-                self.hits += 1
-                self._items.move_to_end(key)
-                return self._items[key]
-        svd = compute_svd(weights)
-        with self._lock:
-            self.misses += 1
-            self._items[key] = svd
-            while len(self._items) > self.maxsize:
-                self._items.popitem(last=False)
-            return self._items[key]
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self.hits = self.misses = 0
-
-
-softmax_svd = _SVDCache()
-softmax_svd.__doc__ = "The cached :class:`SoftmaxSVD` of a model's softmax layer (one SVD per V and v)."
+softmax_svd = WeightsCache(compute_svd, key=lambda weights: weights.softmax_hash, maxsize=8)
+"""The cached :class:`SoftmaxSVD` of a model's softmax layer (one SVD per V and v)."""

@@ -91,10 +91,8 @@ def compose_truncated(
     prefix: Sequence[str] = (), temperature: float = 1.0, seed: int = 0, max_length: int = 1000,
     progress=None,
 ):
-    """Tunes composed by the network with V truncated (built here, used once, never cached)."""
-    from .model import FolkRNN
+    """Tunes composed by the network with V truncated."""
     from .usage import sample_in_chunks
 
-    net = FolkRNN.from_weights(truncated_weights(weights, k, remove))
-    return sample_in_chunks(net, weights.vocabulary, n, prefix, temperature, seed, max_length,
+    return sample_in_chunks(truncated_weights(weights, k, remove), n, prefix, temperature, seed, max_length,
                             progress=progress)

@@ -27,6 +27,7 @@ from .model import FolkRNN
 from .sampling import Tune, sample_tunes
 from .svd import SoftmaxSVD
 from .vocab import CATEGORIES, END, START, Vocabulary, token_category
+from .weights import ModelWeights
 
 Progress = Callable[[int, int], None]  # (done, total)
 
@@ -246,13 +247,13 @@ def chunks(n: int, size: int = CHUNK) -> list[tuple[int, int]]:
 
 
 def sample_in_chunks(
-    model: FolkRNN, vocabulary: Vocabulary, n: int, prefix: Sequence[str] = (), temperature: float = 1.0,
+    weights: ModelWeights, n: int, prefix: Sequence[str] = (), temperature: float = 1.0,
     seed: int = 0, max_length: int = 1000, chunk: int = CHUNK, progress: Progress | None = None,
 ) -> list[Tune]:
     """``n`` tunes sampled ``chunk`` at a time (reporting progress); reproducible from ``seed``."""
     tunes: list[Tune] = []
     for c, size in chunks(n, chunk):
-        tunes += sample_tunes(model, vocabulary, size, prefix, temperature, chunk_seed(seed, c), max_length)
+        tunes += sample_tunes(weights, size, prefix, temperature, chunk_seed(seed, c), max_length)
         if progress:
             progress(len(tunes), n)
     return tunes

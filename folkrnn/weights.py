@@ -38,7 +38,7 @@ def _digest(arrays, text: str = "") -> str:
     digest = hashlib.sha256(text.encode())
     for array in arrays:
         digest.update(str(array.shape).encode())
-        digest.update(np.ascontiguousarray(array).tobytes())
+        digest.update(np.ascontiguousarray(array).data)  # the buffer itself: no copy
     return digest.hexdigest()
 
 
@@ -123,8 +123,17 @@ class ModelWeights:
     @cached_property
     def content_hash(self) -> str:
         """SHA-256 of every array and the vocabulary: the key for anything that runs the network."""
-        arrays = [a for layer in self.layers for a in (layer.W_ih, layer.W_hh, layer.b, layer.h0, layer.c0)]
-        return _digest((*arrays, self.V, self.v), "\n".join(self.vocabulary.tokens))
+        return _digest((*self._lstm_arrays, self.V, self.v), "\n".join(self.vocabulary.tokens))
+
+    @cached_property
+    def lstm_hash(self) -> str:
+        """SHA-256 of the LSTM layers and the vocabulary: the key for what runs the LSTM stack alone,
+        shared by models that differ only in their softmax layer (V truncated, say)."""
+        return _digest(self._lstm_arrays, "\n".join(self.vocabulary.tokens))
+
+    @property
+    def _lstm_arrays(self) -> list[np.ndarray]:
+        return [a for layer in self.layers for a in (layer.W_ih, layer.W_hh, layer.b, layer.h0, layer.c0)]
 
     @property
     def name(self) -> str:

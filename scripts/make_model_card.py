@@ -54,7 +54,7 @@ def measure(data: Path, runs: list[Path], discarded: list[Path], part5: Path, n_
     train = nll(net, [sequences[i] for i in train_idx])
     part5_tokens = tokenize(part5.read_text())
     part5_nll = nll(net, encode_tunes([part5_tokens], weights.vocabulary))
-    sampled = sample_tunes(net, weights.vocabulary, n=n_samples, temperature=1.0, seed=0)
+    sampled = sample_tunes(weights, n=n_samples, temperature=1.0, seed=0)
     checks = [t.verdict for t in sampled]
     svd = softmax_svd(weights)
     logs = [_read_log(run) for run in runs]

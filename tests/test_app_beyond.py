@@ -173,7 +173,7 @@ def test_survey_reports_its_sample_and_matches_the_package():
     at = _app({"n": "5", "survey_length": "30", "survey_seed": "3"})
     _ok(at)
     net = FolkRNN.from_weights(WEIGHTS)
-    tunes = sample_in_chunks(net, WEIGHTS.vocabulary, 5, (), 1.0, seed=3, max_length=30)
+    tunes = sample_in_chunks(WEIGHTS, 5, (), 1.0, seed=3, max_length=30)
     usage = direction_usage(net, WEIGHTS.vocabulary, softmax_svd(WEIGHTS), tunes)
     assert _metric(at, "Sample") == "5 tunes"
     delta = [m.delta for m in at.metric if m.label == "Sample"][0]
@@ -211,7 +211,7 @@ def test_compose_shows_n_tunes_with_the_seeded_meter_and_links_them():
     from folkrnn.usage import sample_in_chunks
     from folkrnn.wellformed import check_tune
 
-    tunes = sample_in_chunks(FolkRNN.from_weights(WEIGHTS), WEIGHTS.vocabulary, 3, ["M:6/8"], 1.0, 5, 30)
+    tunes = sample_in_chunks(WEIGHTS, 3, ["M:6/8"], 1.0, 5, 30)
     assert list(table["tokens"]) == [len(t.tokens) for t in tunes]
     assert list(table["well_formed"]) == [check_tune(t.tokens, t.ended).ok for t in tunes]
     # one well-formedness verdict per tune

@@ -52,6 +52,7 @@ def test_top_one_is_rank_one_and_the_input_is_untouched(weights):
     np.testing.assert_allclose(one.V, svd.s[0] * np.outer(svd.u(1), svd.w(1)), atol=1e-5)
     assert np.array_equal(weights.V, before)
     assert "top 1 of 12" in one.name and one.content_hash != weights.content_hash
+    assert one.lstm_hash == weights.lstm_hash  # the same LSTM stack: composing shares its session
 
 
 def test_removing_directions_subtracts_their_rank_one_terms(weights):

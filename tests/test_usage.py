@@ -114,15 +114,15 @@ def test_row_space_share_is_r_over_h_for_random_states():
 
 
 def test_sampling_in_chunks_is_reproducible_and_reports_progress(model):
-    weights, _, net = model
+    weights = model[0]
     seen = []
-    a = sample_in_chunks(net, weights.vocabulary, 5, ["M:6/8"], 1.0, seed=4, max_length=12, chunk=2,
+    a = sample_in_chunks(weights, 5, ["M:6/8"], 1.0, seed=4, max_length=12, chunk=2,
                          progress=lambda done, total: seen.append((done, total)))
-    b = sample_in_chunks(net, weights.vocabulary, 5, ["M:6/8"], 1.0, seed=4, max_length=12, chunk=2)
+    b = sample_in_chunks(weights, 5, ["M:6/8"], 1.0, seed=4, max_length=12, chunk=2)
     assert [t.tokens for t in a] == [t.tokens for t in b]
     assert seen == [(2, 5), (4, 5), (5, 5)]
     assert all(t.tokens[0] == "M:6/8" and len(t.tokens) <= 12 for t in a)
-    first = sample_tunes(net, weights.vocabulary, 2, ["M:6/8"], 1.0, chunk_seed(4, 0), 12)
+    first = sample_tunes(weights, 2, ["M:6/8"], 1.0, chunk_seed(4, 0), 12)
     assert [t.tokens for t in first] == [t.tokens for t in a[:2]]
     assert chunk_seed(4, 1) != chunk_seed(5, 0)
 
