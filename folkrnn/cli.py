@@ -137,6 +137,13 @@ def _train(args) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     as_json = argparse.ArgumentParser(add_help=False)
     as_json.add_argument("--json", action="store_true", help="machine-readable output on stdout")
@@ -160,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("activations", _activations, "h_t and next-token distributions over a tune")
     p.add_argument("--tokens", required=True, help='v2 tokens, e.g. "M:4/4 K:Cmaj |: c 2 ..."')
     p = command("sample", _sample, "compose tunes")
-    p.add_argument("--n", type=int, default=1)
+    p.add_argument("--n", type=_positive_int, default=1)
     p.add_argument("--seed", type=int)
     p.add_argument("--temperature", type=float, default=1.0)
     p.add_argument("--prefix", help='seed tokens, e.g. "M:6/8 K:Cmaj"')

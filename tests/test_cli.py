@@ -97,6 +97,11 @@ def test_sample_in_bfloat16_is_seeded_and_other_precisions_are_refused(model_fil
     assert cli(*args, "--precision", "float16", check=False).returncode != 0
 
 
+def test_sample_refuses_no_tunes(model_file):
+    result = cli("sample", "--model", str(model_file[0]), "--n", "0", check=False)
+    assert result.returncode == 2 and "must be at least 1, got 0" in result.stderr
+
+
 def test_evaluate_matches_activations(model_file, tmp_path):
     path, _ = model_file
     tunes = ["M:4/4\nK:Cmaj\nc 2 G E | C 4 |", "M:6/8\nK:Cmin\nG E C | z 3 |"]
