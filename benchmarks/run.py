@@ -246,11 +246,11 @@ def sampling(repeat: int, length: int = 200) -> dict:
 
     from benchmarks.numpy_sampler import sample as numpy_sample
     from folkrnn import load_model
-    from folkrnn.onnx_step import StepSession
+    from folkrnn.onnx_step import LSTMSession
     from folkrnn.sampling import sample_tunes
 
     weights = load_model()
-    setup_ms = median_ms(timed(lambda: StepSession(weights), repeat))  # sample_tunes keeps one per model
+    setup_ms = median_ms(timed(lambda: LSTMSession(weights), repeat))  # sample_tunes keeps one per LSTM stack
     for precision in ("float32", "bfloat16"):
         sample_tunes(weights, precision=precision, max_length=2)  # builds the engine, outside the timing
 
@@ -363,7 +363,7 @@ def report(r: dict, command: str) -> str:
                              f"{s[precision]:.0f} vs {s['numpy']:.0f} = {ratio:.1f}× | ≥ {target}× | {verdict(ratio >= target)} |")
             lines.append(f"| the same, float32, vs float32 numpy {'stepping all 64 at once' if n > 1 else 'for one tune'} | {s['float32']:.0f} vs "
                          f"{s['numpy_f32_batched']:.0f} = {s['float32'] / s['numpy_f32_batched']:.1f}× | (context) | |")
-        lines.append(f"| sampling set-up: the ONNX Runtime session, built once per model | {samp['setup_ms']:.0f} ms | (context) | |")
+        lines.append(f"| sampling set-up: the ONNX Runtime session, built once per LSTM stack | {samp['setup_ms']:.0f} ms | (context) | |")
     if train:
         lines.append(f"| training tokens/s, batch 64 × 200, fp32 vs bf16 autocast | {train['fp32']:.0f} vs {train['bf16']:.0f} "
                      f"= {train['ratio']:.2f}× | (context) | |")

@@ -118,7 +118,7 @@ class LSTMSession:
 
 
 lstm_session = WeightsCache(LSTMSession, key=lambda weights: weights.lstm_hash, maxsize=2)
-"""The cached :class:`LSTMSession` of a model's LSTM stack: building one takes about 0.1 s and
+"""The cached :class:`LSTMSession` of a model's LSTM stack: building one takes about 35 ms and
 50 MB, so models that differ only in V share one."""
 
 
