@@ -2,6 +2,7 @@
 
 import numpy as np
 import onnx
+import pytest
 import torch
 from onnx import numpy_helper
 
@@ -25,11 +26,13 @@ def test_graph_is_valid_onnx_and_names_its_weights():
     assert all(a.dtype == np.float32 and a.flags.c_contiguous for a in constants.values())
 
 
-def test_steps_equal_the_torch_forward_pass():
+@pytest.mark.parametrize("layers", [3, 1])
+def test_steps_equal_the_torch_forward_pass(layers):
+    weights = random_weights(hidden=16, layers=layers, seed=2)
     tokens = np.array([[80, 57, 86, 39, 71, 48], [80, 63, 77, 35, 65, 2]])
     with torch.no_grad():
-        full = FolkRNN.from_weights(WEIGHTS)(torch.from_numpy(tokens))
-    step = StepSession(WEIGHTS)
+        full = FolkRNN.from_weights(weights)(torch.from_numpy(tokens))
+    step = StepSession(weights)
     state = step.start(2)
     for t in range(tokens.shape[1]):
         logits, state = step(tokens[:, t], state)
