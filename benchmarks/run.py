@@ -232,6 +232,7 @@ def peak_rss() -> dict:
 
 IDLE_POOLS_S = 0.3  # pause before each sampling contestant (see sampling)
 
+
 def sampling(repeat: int, length: int = 200) -> dict:
     """Tokens/s of ``sample_tunes`` for 1 and 64 tunes, against the numpy reference: folk-rnn's way
     (float64, one tune after another, so 64 tunes take 64 times one) and, for context, float32 numpy

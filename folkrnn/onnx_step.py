@@ -3,9 +3,9 @@
 Composing is a chain of small matrix products, one token after another, so the product's kernel
 decides the speed. PyTorch's CPU products go through MKL, which on CPUs that are not Intel's picks a
 generic kernel; ONNX Runtime's own kernels (MLAS) step the same float32 network about three times as
-fast for one tune and 1.4 times for 64 (docs/performance.md). The graph is written out here from :class:`ModelWeights`,
-in folk-rnn's equations (gate order i, f, g, o; no peepholes); tests/test_onnx_step.py holds it to
-:class:`folkrnn.model.FolkRNN`, the torch network.
+fast for one tune and 1.4 times for 64 (docs/performance.md). The graph is written out here from
+:class:`ModelWeights`, in folk-rnn's equations (gate order i, f, g, o; no peepholes);
+tests/test_onnx_step.py holds it to :class:`folkrnn.model.FolkRNN`, the torch network.
 """
 
 from __future__ import annotations

@@ -10,10 +10,15 @@ import numpy as np
 
 from .abc import to_abc
 from .cache import WeightsCache
-from .onnx_step import step_session
 from .vocab import END, START
 from .weights import ModelWeights
 from .wellformed import WellFormedness, check_tune
+
+
+def _float32_session(weights: ModelWeights):
+    from .onnx_step import step_session  # ONNX Runtime loads on the first composition, not with Tune
+
+    return step_session(weights)
 
 
 def _bfloat16_stepper(weights: ModelWeights):
@@ -25,7 +30,7 @@ def _bfloat16_stepper(weights: ModelWeights):
 
 
 ENGINES = {
-    "float32": step_session,  # ONNX Runtime, the exact network: fastest for one tune
+    "float32": _float32_session,  # ONNX Runtime, the exact network: fastest for one tune
     "bfloat16": WeightsCache(_bfloat16_stepper, key=lambda weights: weights.content_hash, maxsize=2),
 }
 """The engine that steps the network, per precision, one built per model content and kept."""
