@@ -114,8 +114,10 @@ def _evaluate(args) -> int:
 
     w = load_model(args.model)
     result = nll(_network(w), encode_tunes(read_transcriptions(args.data), w.vocabulary))
-    payload = {"tunes": result.tunes, "tokens": result.tokens, "nll_per_token": result.per_token}
-    _emit(args, payload, f"{result.tunes} tunes, {result.tokens} tokens, NLL {result.per_token:.4f} nats/token")
+    payload = {"tunes": result.tunes, "tokens": result.tokens, "nll_per_token": result.per_token,
+               "folkrnn_loss": result.folkrnn_loss}
+    _emit(args, payload, f"{result.tunes} tunes, {result.tokens} tokens, NLL {result.per_token:.4f} nats/token "
+                         f"(folk-rnn's per-tune loss {result.folkrnn_loss:.4f})")
     return 0
 
 

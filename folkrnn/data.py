@@ -23,7 +23,11 @@ def parse_transcriptions(text: str) -> list[list[str]]:
 
 
 def read_transcriptions(path: str | Path) -> list[list[str]]:
-    return parse_transcriptions(Path(path).read_text(encoding="utf-8"))
+    """The tunes of a v2-format file; a file without any is an error, not an empty corpus."""
+    tunes = parse_transcriptions(Path(path).read_text(encoding="utf-8"))
+    if not tunes:
+        raise ValueError(f"{path}: no transcriptions (expected tunes of v2 tokens separated by blank lines)")
+    return tunes
 
 
 def encode_tunes(tunes: Sequence[Sequence[str]], vocabulary: Vocabulary) -> list[np.ndarray]:

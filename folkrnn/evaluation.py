@@ -1,4 +1,4 @@
-"""Negative log-likelihood of transcriptions under a model (dropout off, ``</s>`` a target)."""
+"""Negative log-likelihood of transcriptions under a model (``</s>`` a target, dropout off by default)."""
 
 from __future__ import annotations
 
@@ -15,29 +15,58 @@ from .model import FolkRNN
 
 @dataclass(frozen=True)
 class NLL:
-    tunes: int
-    tokens: int  # predicted targets: every token of every tune plus its </s>
-    total: float  # summed NLL in nats
+    tune_totals: np.ndarray  # summed NLL of each tune, in nats
+    tune_targets: np.ndarray  # each tune's predicted targets: its tokens plus </s>
+
+    @property
+    def tunes(self) -> int:
+        return len(self.tune_totals)
+
+    @property
+    def tokens(self) -> int:
+        return int(self.tune_targets.sum())
+
+    @property
+    def total(self) -> float:
+        return float(self.tune_totals.sum())
 
     @property
     def per_token(self) -> float:
         return self.total / self.tokens
 
+    @property
+    def folkrnn_loss(self) -> float:
+        """folk-rnn's own loss: each tune's summed NLL over its length counting ``<s>`` and ``</s>``,
+        averaged over tunes (``train_rnn.py``); the figure its training logs print."""
+        return float(np.mean(self.tune_totals / (self.tune_targets + 1)))
+
 
 @torch.no_grad()
-def nll(model: FolkRNN, sequences: Sequence[np.ndarray], batch_size: int = 64) -> NLL:
-    """Summed NLL of encoded sequences (``<s>`` … ``</s>``) in float32, in eval mode, on the model's device."""
+def nll(
+    model: FolkRNN, sequences: Sequence[np.ndarray], batch_size: int = 64, dropout_seed: int | None = None
+) -> NLL:
+    """NLL of encoded sequences (``<s>`` … ``</s>``) in float32 on the model's device.
+
+    Dropout is off unless ``dropout_seed`` is given; then the dropout after each LSTM layer is on,
+    drawn from that seed, as in folk-rnn's validation when it wrote its config4 log (weight drop,
+    which folk-rnn never had, stays off). The caller's random state and the model's mode are kept.
+    """
     was_training = model.training
     model.eval()
+    if dropout_seed is not None:
+        model.dropout.train()
     device = model.softmax.weight.device
-    total, count = 0.0, 0
-    for inputs, targets in length_batches(sequences, batch_size):
-        logits = model(torch.from_numpy(inputs).to(device)).logits.float()
-        target = torch.from_numpy(targets).to(device)
-        total += F.cross_entropy(
-            logits.reshape(-1, logits.shape[-1]), target.reshape(-1),
-            ignore_index=PAD_TARGET, reduction="sum",
-        ).item()
-        count += int((target != PAD_TARGET).sum())
+    totals, targets = [], []
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        if dropout_seed is not None:
+            torch.manual_seed(dropout_seed)
+        for inputs, target in length_batches(sequences, batch_size):
+            logits = model(torch.from_numpy(inputs).to(device)).logits.float()
+            target = torch.from_numpy(target).to(device)
+            losses = F.cross_entropy(
+                logits.transpose(1, 2), target, ignore_index=PAD_TARGET, reduction="none"
+            )
+            totals.append(losses.sum(dim=1).double().cpu().numpy())
+            targets.append((target != PAD_TARGET).sum(dim=1).cpu().numpy())
     model.train(was_training)
-    return NLL(len(sequences), count, total)
+    return NLL(np.concatenate(totals), np.concatenate(targets))

@@ -107,16 +107,18 @@ def test_evaluate_matches_activations(model_file, tmp_path):
     tunes = ["M:4/4\nK:Cmaj\nc 2 G E | C 4 |", "M:6/8\nK:Cmin\nG E C | z 3 |"]
     (tmp_path / "data.txt").write_text("\n\n".join(tunes) + "\n")
     out = json.loads(cli("evaluate", "--model", str(path), "--data", str(tmp_path / "data.txt"), "--json").stdout)
-    total, count = 0.0, 0
+    totals, counts = [], []
     for tune in tunes:
         tokens = tune.split()
         acts = json.loads(cli("activations", "--model", str(path), "--tokens", " ".join(tokens), "--json").stdout)
         p = np.array(acts["probabilities"])
         targets = [TOKENS.index(t) for t in tokens] + [TOKENS.index("</s>")]
-        total -= np.log(p[np.arange(len(targets)), targets]).sum()
-        count += len(targets)
-    assert (out["tunes"], out["tokens"]) == (2, count)
-    assert out["nll_per_token"] == pytest.approx(total / count, rel=1e-5)
+        totals.append(-np.log(p[np.arange(len(targets)), targets]).sum())
+        counts.append(len(targets))
+    assert (out["tunes"], out["tokens"]) == (2, sum(counts))
+    assert out["nll_per_token"] == pytest.approx(sum(totals) / sum(counts), rel=1e-5)
+    # folk-rnn's loss divides each tune's sum by its length with <s> and </s>, then averages tunes
+    assert out["folkrnn_loss"] == pytest.approx(np.mean([t / (n + 1) for t, n in zip(totals, counts)]), rel=1e-5)
 
 
 def test_convert_then_load(model_file, tmp_path):
@@ -131,9 +133,12 @@ def test_convert_then_load(model_file, tmp_path):
 @pytest.mark.parametrize("args, message", [
     (("activations", "--tokens", "M:4/4 H c Q"), "unknown token(s): 'H' 'Q'"),
     (("perturb", "--direction", "99", "--scale", "1"), "--direction must be in 1..16"),
+    (("evaluate", "--data", "{blank}"), "blank.txt: no transcriptions"),
 ])
-def test_errors_go_to_stderr(model_file, args, message):
+def test_errors_go_to_stderr(model_file, tmp_path, args, message):
     path, _ = model_file
+    (tmp_path / "blank.txt").write_text("\n\n\n")
+    args = [a.format(blank=tmp_path / "blank.txt") for a in args]
     result = cli(*args, "--model", str(path), check=False)
     assert result.returncode == 2 and result.stdout == ""
     assert message in result.stderr
