@@ -16,6 +16,7 @@ import onnxruntime
 from onnx import TensorProto, helper
 
 from .cache import WeightsCache
+from .step_layout import step_layout
 from .weights import ModelWeights
 
 State = list[tuple[np.ndarray, np.ndarray]]  # per layer (h, c), each (batch, H) float32
@@ -25,13 +26,6 @@ OPSET = 18
 
 def _float32(array) -> np.ndarray:
     return np.ascontiguousarray(array, dtype=np.float32)
-
-
-def _transposed_rows(*matrices: np.ndarray) -> np.ndarray:
-    """[M_1 | M_2 | ...]^T as one new C-ordered float32 array, written in place: no temporary copies,
-    whose freed memory the process would keep."""
-    out = np.empty((sum(m.shape[1] for m in matrices), matrices[0].shape[0]), np.float32)
-    return np.concatenate([m.T for m in matrices], out=out)
 
 
 def _external(name: str, array: np.ndarray) -> onnx.TensorProto:
@@ -66,28 +60,26 @@ def step_graph(weights: ModelWeights) -> tuple[onnx.ModelProto, dict[str, np.nda
 
     Inputs ``tokens`` (batch,), ``h{l}`` and ``c{l}`` (batch, H) per layer l, and the softmax layer
     ``V_T`` (H, vocab) and ``v`` (vocab,), so that one graph serves every V with the same LSTM stack;
-    outputs ``logits`` (batch, vocab) = V h_t + v, and ``h{l}_next``, ``c{l}_next``. The first
-    layer's one-hot input selects a row of the table W_ih^T + b; each later layer multiplies
-    [x_t, h_{t-1}] by its stacked [W_ih | W_hh]^T, one product per layer.
+    outputs ``logits`` (batch, vocab) = V h_t + v, and ``h{l}_next``, ``c{l}_next``; the weights
+    as :func:`folkrnn.step_layout.step_layout` lays them out.
     """
     H, vocab = weights.hidden_size, len(weights.vocabulary)
-    first, *rest = weights.layers
-    constants = {"table": first.W_ih.T + first.b, "W_hh0": _transposed_rows(first.W_hh)}
+    layout = step_layout(weights)
+    constants = {"table": layout.table, "W_hh0": layout.W_hh0}
     nodes = [
         helper.make_node("Gather", ["table", "tokens"], ["input0"], axis=0),
         helper.make_node("MatMul", ["h0", "W_hh0"], ["recurrent0"]),
         helper.make_node("Add", ["input0", "recurrent0"], ["z0"]),
         *_lstm_layer(0, "z0"),
     ]
-    for l, layer in enumerate(rest, start=1):
-        constants[f"W{l}"] = _transposed_rows(layer.W_ih, layer.W_hh)
-        constants[f"b{l}"] = layer.b
+    for l, (W, b) in enumerate(zip(layout.W, layout.b), start=1):
+        constants[f"W{l}"], constants[f"b{l}"] = W, b
         nodes += [
             helper.make_node("Concat", [f"h{l - 1}_next", f"h{l}"], [f"xh{l}"], axis=1),
             helper.make_node("Gemm", [f"xh{l}", f"W{l}", f"b{l}"], [f"z{l}"]),
             *_lstm_layer(l, f"z{l}"),
         ]
-    nodes.append(helper.make_node("Gemm", [f"h{len(rest)}_next", "V_T", "v"], ["logits"]))
+    nodes.append(helper.make_node("Gemm", [f"h{len(layout.W)}_next", "V_T", "v"], ["logits"]))
 
     def tensor(name, shape, elem=TensorProto.FLOAT):
         return helper.make_tensor_value_info(name, elem, shape)
@@ -97,7 +89,6 @@ def step_graph(weights: ModelWeights) -> tuple[onnx.ModelProto, dict[str, np.nda
     inputs += [tensor(f"{k}{l}", ["batch", H]) for l in layers for k in "hc"]
     inputs += [tensor("V_T", [H, vocab]), tensor("v", [vocab])]
     outputs = [tensor("logits", ["batch", vocab])] + [tensor(f"{k}{l}_next", ["batch", H]) for l in layers for k in "hc"]
-    constants = {name: _float32(a) for name, a in constants.items()}
     initializers = [_external(name, a) for name, a in constants.items()]
     graph = helper.make_graph(nodes, "folkrnn_step", inputs, outputs, initializers)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="folkrnn")

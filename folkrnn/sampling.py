@@ -24,9 +24,9 @@ def _float32_session(weights: ModelWeights):
 def _bfloat16_stepper(weights: ModelWeights):
     import torch
 
-    from .model import FolkRNN, Stepper
+    from .torch_step import Stepper
 
-    return Stepper(FolkRNN.from_weights(weights), torch.bfloat16)
+    return Stepper(weights, torch.bfloat16)
 
 
 ENGINES = {
@@ -65,7 +65,7 @@ def sample_tunes(
     The same ``seed`` (with the same n, prefix and T) gives the same tunes. A tune stops at ``</s>``
     or after ``max_length`` tokens in all. ``precision="float32"`` runs the exact network in ONNX
     Runtime (:mod:`folkrnn.onnx_step`); ``"bfloat16"`` steps it in PyTorch with bf16-rounded matrices
-    (:class:`folkrnn.model.Stepper`), about 1.4 times as fast for a batch of 64 on CPUs with native
+    (:class:`folkrnn.torch_step.Stepper`), about 1.4 times as fast for a batch of 64 on CPUs with native
     bf16. Either engine is built on the first call for a model and then reused.
     """
     if not temperature > 0:

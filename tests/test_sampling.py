@@ -4,33 +4,13 @@ import numpy as np
 import pytest
 import torch
 
-from folkrnn.model import FolkRNN, Stepper
+from folkrnn.model import FolkRNN
 from folkrnn.sampling import draw, sample_tunes
 from folkrnn.vocab import START
 from tests.factories import random_weights
 
 WEIGHTS = random_weights(hidden=16, seed=2)
 NET = FolkRNN.from_weights(WEIGHTS)
-
-
-def test_stepper_equations_equal_the_forward_pass():
-    """The bf16 engine's equations (doubled g rows, tanh from sigmoid), checked exactly in float32."""
-    tokens = torch.tensor([[80, 57, 86, 39, 71, 48], [80, 63, 77, 35, 65, 2]])
-    step = Stepper(NET, torch.float32)
-    with torch.no_grad():
-        full = NET(tokens)
-    state = step.start(2)
-    for t in range(tokens.shape[1]):
-        logits, state = step(tokens[:, t].numpy(), state)
-        np.testing.assert_allclose(logits, full.logits[:, t].numpy(), atol=1e-5, rtol=1e-5)
-
-
-def test_bf16_step_stays_close_to_float32():
-    tokens = np.array([80, 57, 86, 39])
-    exact, _ = Stepper(NET, torch.float32)(tokens, Stepper(NET).start(4))
-    rounded, new_state = Stepper(NET)(tokens, Stepper(NET).start(4))
-    assert rounded.dtype == np.float32 and new_state[0][0].dtype == torch.float32
-    assert 0 < np.abs(rounded - exact).max() < 0.05
 
 
 def test_bf16_sampling_is_reproducible_and_unknown_precision_is_refused():
