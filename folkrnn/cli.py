@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .cpus import fit_torch_threads
 from .errors import ModelFileError
 from .loading import load_model
 from .vocab import UnknownTokenError, tokenize
@@ -205,6 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    fit_torch_threads()
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)

@@ -16,6 +16,7 @@ import onnxruntime
 from onnx import TensorProto, helper
 
 from .cache import WeightsCache
+from .cpus import thread_budget
 from .step_layout import step_layout
 from .weights import ModelWeights
 
@@ -103,6 +104,8 @@ class LSTMSession:
         graph, constants = step_graph(weights)
         self._constants = [onnxruntime.OrtValue.ortvalue_from_numpy(a) for a in constants.values()]
         options = onnxruntime.SessionOptions()
+        if (threads := thread_budget()) is not None:
+            options.intra_op_num_threads = threads  # its default counts the machine's cores, not a quota
         options.add_external_initializers(list(constants), self._constants)
         self.run = onnxruntime.InferenceSession(
             graph.SerializeToString(), options, providers=["CPUExecutionProvider"]).run
