@@ -38,7 +38,8 @@ cols[0].metric("Vocabulary", f"{len(weights.vocabulary)} tokens")
 cols[1].metric("LSTM", f"{weights.num_layers} × {weights.hidden_size}")
 cols[2].metric("Parameters", f"{weights.parameter_count:,}")
 if "valid_nll_per_token" in training:
-    cols[3].metric("Validation NLL", f"{training['valid_nll_per_token']:.3f} nats/token")
+    cols[3].metric("Validation NLL (nats/token)", f"{training['valid_nll_per_token']:.3f}",
+                   help="Per token on the held-out split, dropout off, `</s>` a target (MODEL_CARD.md).")
 st.caption(f"**{weights.name}** · experiment id: `{weights.metadata.get('experiment_id')}`")
 provenance = {k: v for k, v in weights.metadata.items() if k in ("provenance", "training")}
 if provenance:

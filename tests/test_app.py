@@ -54,6 +54,7 @@ def test_home_shows_the_current_models_facts(weights):
     assert "softmax layer" in at.title[0].value
     assert metric(at, "Parameters") == f"{weights.parameter_count:,}"
     assert metric(at, "Vocabulary") == "137 tokens"
+    assert metric(at, "Validation NLL (nats/token)") == f"{weights.metadata['training']['valid_nll_per_token']:.3f}"
     assert at.sidebar.radio(key="model").value == "embedded"
 
 
