@@ -83,6 +83,17 @@ def _history(log: dict) -> str:
     return "\n".join(f"{c}   # to epoch {e}" for c, e in zip(commands, stops))
 
 
+def reproduce(logs: list[dict], data: Path) -> str:
+    """The commands that rebuild the shipped weights and this card: each stage's training, the copy of
+    its best weights into the package, then this script on the folders those runs wrote (their logs
+    are what it reads; runs tried and not used are not needed to reproduce the card's figures)."""
+    stages = "\n".join(
+        f"{_history(log)}\ncp {log['config']['out']}/best.safetensors folkrnn/assets/{default_model_path().name}"
+        for log in logs)
+    outs = " ".join(log["config"]["out"] for log in logs)
+    return f"{stages}\npython scripts/make_model_card.py --data {data} --run {outs}"
+
+
 def _dropout_history(log: dict) -> str:
     """'0.5, then 0.3 from epoch 6': the rate of the first command and of every resume that set one."""
     first = re.search(r"--dropout (\S+)", log["command"])
@@ -193,9 +204,6 @@ def render(m: dict, data: Path) -> str:
     runs = " ".join(str(r) for r in m["runs"])
     if m["discarded"]:
         runs += " --discarded " + " ".join(str(r) for r, _ in m["discarded"])
-    history = "\n".join(
-        f"{_history(log)}\ncp {log['config']['out']}/best.safetensors folkrnn/assets/{default_model_path().name}"
-        for log in m["logs"])
     epochs_run = sum(len(log["epochs"]) for log in m["logs"])
     shipped_nll = _best_valid_nll(m["logs"][-1])
     tried = "\n".join(
@@ -244,8 +252,7 @@ Reproduce (from the repository root, with the data beside it); each line ran unt
 noted.{_resume_note(m['logs'])}{_data_note(m['logs'], data)}
 
 ```bash
-{history}
-python scripts/make_model_card.py --data {data} --run {runs}
+{reproduce(m['logs'], data)}
 ```
 
 {stages}
