@@ -19,7 +19,7 @@ import math
 import platform
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -33,33 +33,8 @@ from .data import PAD_TARGET, encode_tunes, length_batches, read_transcriptions,
 from .evaluation import nll
 from .loading import load_model
 from .model import FolkRNN, FolkRNNConfig
+from .train_config import RESUMABLE, TrainConfig
 from .vocab import folkrnn_v2_vocabulary
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    data: str
-    out: str = "runs/replica"
-    epochs: int = 24
-    batch_size: int = 64
-    lr: float = 3e-3
-    min_lr_ratio: float = 0.05
-    warmup_steps: int = 100
-    clip: float = 5.0
-    dropout: float = 0.5
-    weight_drop: float = 0.0  # DropConnect on W_hh while training (a departure from folk-rnn)
-    hidden_size: int = 512
-    num_layers: int = 3
-    valid_fraction: float = 0.05
-    patience: int = 6
-    seed: int = 42
-    bf16: bool = True
-    threads: int = 0  # 0: torch's default
-    init: str | None = None  # start from this checkpoint's weights (fresh optimiser) instead of random
-    average_decay: float = 0.0  # >0: validate and save an EMA of the weights with this decay per step
-
-
-RESUMABLE = ("epochs", "dropout")
 
 
 def bf16_supported() -> bool:

@@ -35,7 +35,7 @@ from folkrnn.evaluation import nll  # noqa: E402
 from folkrnn.loading import default_model_path  # noqa: E402
 from folkrnn.model import FolkRNN  # noqa: E402
 from folkrnn.sampling import sample_tunes  # noqa: E402
-from folkrnn.train import TrainConfig  # noqa: E402
+from folkrnn.train_config import TrainConfig  # noqa: E402
 from folkrnn.vocab import tokenize  # noqa: E402
 from folkrnn.wellformed import well_formed_share  # noqa: E402
 

@@ -184,3 +184,18 @@ def test_every_hostile_or_malformed_file_fails_cleanly(tmp_path, monkeypatch, ca
         f.truncate(65 * 2**20)  # sparse: over the 64 MiB limit without writing it
     assert main(["info", "--model", str(oversized)]) == 2
     assert "the limit is" in capsys.readouterr().err
+
+
+def test_train_help_gives_each_default_without_loading_torch():
+    from folkrnn.train_config import TrainConfig
+
+    probe = ("import sys; from folkrnn.cli import main\n"
+             "try:\n    main(['train', '--help'])\nexcept SystemExit:\n    pass\n"
+             "print('torch loaded' if 'torch' in sys.modules else 'torch not loaded')")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    text = " ".join(result.stdout.split())
+    assert text.endswith("torch not loaded")
+    for option, field in [("--out", "out"), ("--epochs", "epochs"), ("--batch-size", "batch_size"), ("--lr", "lr"),
+                          ("--dropout", "dropout"), ("--patience", "patience"), ("--seed", "seed")]:
+        help_text = text.split(f" {option} ")[1]
+        assert help_text.split(" -")[0].strip().endswith(f"(default {getattr(TrainConfig, field)})"), option
