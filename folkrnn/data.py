@@ -54,19 +54,26 @@ def pad_batch(sequences: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return inputs, targets
 
 
-def length_batches(
-    sequences: Sequence[np.ndarray], batch_size: int, rng: np.random.Generator | None = None
-) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Batches of similar-length sequences, in random order when ``rng`` is given.
+def length_chunks(
+    lengths: Sequence[int], batch_size: int, rng: np.random.Generator | None = None
+) -> list[np.ndarray]:
+    """Indices of sequences, in chunks of similar length, in random order when ``rng`` is given.
 
-    Sorting by length (with random tie-breaking) keeps padding small; shuffling the batch order
+    Sorting by length (with random tie-breaking) keeps padding small; shuffling the chunk order
     keeps the epoch random.
     """
-    lengths = np.array([len(s) for s in sequences])
+    lengths = np.asarray(lengths)
     jitter = rng.random(len(lengths)) if rng is not None else np.zeros(len(lengths))
     order = np.lexsort((jitter, lengths))
     chunks = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
     if rng is not None:
         rng.shuffle(chunks)
-    for chunk in chunks:
+    return chunks
+
+
+def length_batches(
+    sequences: Sequence[np.ndarray], batch_size: int, rng: np.random.Generator | None = None
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Padded (inputs, targets) batches of similar-length sequences (:func:`length_chunks`)."""
+    for chunk in length_chunks([len(s) for s in sequences], batch_size, rng):
         yield pad_batch([sequences[i] for i in chunk])

@@ -9,13 +9,13 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from .data import PAD_TARGET, length_batches
+from .data import PAD_TARGET, length_chunks, pad_batch
 from .model import FolkRNN
 
 
 @dataclass(frozen=True)
 class NLL:
-    tune_totals: np.ndarray  # summed NLL of each tune, in nats
+    tune_totals: np.ndarray  # summed NLL of each tune, in nats, in the order the tunes were given
     tune_targets: np.ndarray  # each tune's predicted targets: its tokens plus </s>
 
     @property
@@ -56,17 +56,18 @@ def nll(
     if dropout_seed is not None:
         model.dropout.train()
     device = model.softmax.weight.device
-    totals, targets = [], []
+    totals = np.zeros(len(sequences))
+    targets = np.array([len(s) - 1 for s in sequences])
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         if dropout_seed is not None:
             torch.manual_seed(dropout_seed)
-        for inputs, target in length_batches(sequences, batch_size):
+        for chunk in length_chunks(targets, batch_size):
+            inputs, target = pad_batch([sequences[i] for i in chunk])
             logits = model(torch.from_numpy(inputs).to(device)).logits.float()
             target = torch.from_numpy(target).to(device)
             losses = F.cross_entropy(
                 logits.transpose(1, 2), target, ignore_index=PAD_TARGET, reduction="none"
             )
-            totals.append(losses.sum(dim=1).double().cpu().numpy())
-            targets.append((target != PAD_TARGET).sum(dim=1).cpu().numpy())
+            totals[chunk] = losses.sum(dim=1).double().cpu().numpy()
     model.train(was_training)
-    return NLL(np.concatenate(totals), np.concatenate(targets))
+    return NLL(totals, targets)

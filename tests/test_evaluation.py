@@ -36,6 +36,8 @@ def test_batched_nll_matches_each_tune_alone(sequences):
     targets = np.array([len(s) - 1 for s in sequences])
     result = nll(model, sequences, batch_size=3)
     assert (result.tunes, result.tokens) == (7, targets.sum())
+    np.testing.assert_allclose(result.tune_totals, totals, rtol=1e-5)  # each tune's own, in the order given
+    np.testing.assert_array_equal(result.tune_targets, targets)
     assert result.per_token == pytest.approx(totals.sum() / targets.sum(), rel=1e-5)
     # folk-rnn divides each tune's sum by its length counting <s> and </s>, then averages tunes
     assert result.folkrnn_loss == pytest.approx(np.mean(totals / (targets + 1)), rel=1e-5)
