@@ -36,7 +36,7 @@ from folkrnn.loading import default_model_path  # noqa: E402
 from folkrnn.model import FolkRNN  # noqa: E402
 from folkrnn.sampling import sample_tunes  # noqa: E402
 from folkrnn.train_config import TrainConfig  # noqa: E402
-from folkrnn.vocab import tokenize  # noqa: E402
+from folkrnn.vocab import token_category, tokenize  # noqa: E402
 from folkrnn.wellformed import well_formed_share  # noqa: E402
 
 ORIGINAL_S = (509.0, 65.76, 63.45)  # Sturm, "Making sense of the folk-rnn v2 model", part 3
@@ -45,6 +45,8 @@ ORIGINAL_S = (509.0, 65.76, 63.45)  # Sturm, "Making sense of the folk-rnn v2 mo
 CONFIG4_VALID = ((20.06, 1.4514), (44.57, 1.3221), (66.85, 1.2695), (89.14, 1.2350), (111.42, 1.2273),
                  (129.25, 1.2131), (131.48, 1.2231))
 DROPOUT_SEEDS = range(3)
+PHRASE = 6  # tokens in a phrase, for how close a validation tune comes to the training split
+OVERLAP_BINS = (0.0, 0.1, 0.3, 0.6, 1.0)
 
 
 def measure(data: Path, runs: list[Path], discarded: list[Path], part5: Path, n_samples: int) -> dict:
@@ -58,6 +60,7 @@ def measure(data: Path, runs: list[Path], discarded: list[Path], part5: Path, n_
     started = time.perf_counter()
     valid_sequences = [sequences[i] for i in valid_idx]
     valid = nll(net, valid_sequences)
+    overlap = closest_overlap([tunes[i] for i in valid_idx], [tunes[i] for i in train_idx])
     valid_dropout = [nll(net, valid_sequences, dropout_seed=seed).folkrnn_loss for seed in DROPOUT_SEEDS]
     train = nll(net, [sequences[i] for i in train_idx])
     part5_tokens = tokenize(part5.read_text())
@@ -69,11 +72,34 @@ def measure(data: Path, runs: list[Path], discarded: list[Path], part5: Path, n_
     return {
         "weights": weights, "training": training, "logs": logs, "runs": runs,
         "discarded": [(run, _read_log(run)) for run in discarded], "valid": valid, "train": train,
-        "part5": part5_nll, "valid_dropout": valid_dropout, "sampled": sampled, "checks": checks,
+        "part5": part5_nll, "valid_dropout": valid_dropout, "overlap": overlap, "sampled": sampled, "checks": checks,
         "sampled_share": sum(c.ok for c in checks) / len(checks),
         "data_share": well_formed_share(tunes), "n_data": len(tunes),
         "s": svd.s, "energy": svd.energy, "measure_seconds": time.perf_counter() - started,
     }
+
+
+def phrases(tune: list[str], n: int = PHRASE) -> set[tuple[str, ...]]:
+    """The tune's distinct runs of ``n`` consecutive tokens of its body, bar lines left out (the same
+    notes are often barred or repeated differently in two settings of one tune)."""
+    body = [t for t in tune[2:] if token_category(t) != "measure"]
+    return {tuple(body[i : i + n]) for i in range(len(body) - n + 1)}
+
+
+def closest_overlap(tunes: list[list[str]], reference: list[list[str]]) -> np.ndarray:
+    """For each tune, the largest share of its phrases that one reference tune also holds (0 for a
+    tune too short to have any): how close the nearest training tune, often another setting of
+    the same tune in data_v2, comes to it."""
+    holders: dict[tuple[str, ...], list[int]] = {}
+    for j, tune in enumerate(reference):
+        for phrase in phrases(tune):
+            holders.setdefault(phrase, []).append(j)
+    shares = np.zeros(len(tunes))
+    for i, tune in enumerate(tunes):
+        own = phrases(tune)
+        shared = np.bincount([j for p in own for j in holders.get(p, ())], minlength=1)
+        shares[i] = shared.max() / len(own) if own else 0.0
+    return shares
 
 
 def _history(log: dict) -> str:
@@ -191,6 +217,31 @@ An estimate, not a measurement: scaling that best figure by this model's ratio o
 corpus near {best * ratio:.2f} nats per token, so it too would stay above the ≤ 1.0 target."""
 
 
+def _by_overlap(m: dict) -> str:
+    """Validation NLL per token by how close the nearest training tune comes to each tune."""
+    valid, overlap = m["valid"], m["overlap"]
+    rows = []
+    for lo, hi in zip(OVERLAP_BINS, OVERLAP_BINS[1:]):
+        inside = (overlap >= lo) & ((overlap < hi) if hi < 1 else (overlap <= hi))
+        if inside.any():
+            nll_per_token = valid.tune_totals[inside].sum() / valid.tune_targets[inside].sum()
+            rows.append(f"| {lo:.0%}–{hi:.0%} | {inside.sum():,} | {valid.tune_targets[inside].sum():,} "
+                        f"| {nll_per_token:.4f} |")
+    table = "\n".join(rows)
+    return f"""## Near and far from the training data
+data_v2 often holds several settings of one tune, one after another, so many validation tunes have
+a close relative in the training split. For each validation tune, the share of its {PHRASE}-token
+phrases (bar lines left out) that its closest training tune also holds, and the NLL per token of
+the tunes in each band (`closest_overlap` in scripts/make_model_card.py):
+
+| phrases shared with the closest training tune | tunes | tokens | NLL per token |
+| --- | --- | --- | --- |
+{table}
+
+The validation figure above averages these bands; the first band is the nearest measure of how
+the model does on transcriptions unlike any it was trained on."""
+
+
 def render(m: dict, data: Path) -> str:
     w, t, cfg = m["weights"], m["training"], m["training"]["config"]
     s = m["s"]
@@ -280,6 +331,8 @@ of the {m['n_data']:,} training transcriptions; ratio {m['sampled_share'] / m['d
 Failures among the samples: {', '.join(f'{k} ({v})' for k, v in sorted(failures.items(), key=lambda kv: -kv[1])) or 'none'}.
 
 {_against_config4(m)}
+
+{_by_overlap(m)}
 
 ## Softmax spectrum
 | | s_1 | s_2 | s_3 | s_1/s_2 |
