@@ -188,20 +188,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True, help="v2-format transcriptions (tunes separated by blank lines)")
     p.add_argument("--out", help=f"folder for last.pt, best.safetensors and log.json (default {d.out})")
     p.add_argument("--epochs", type=int, help=f"planned epochs; the cosine schedule spans them (default {d.epochs})")
-    p.add_argument("--batch-size", dest="batch_size", type=int, help=f"tunes of similar length (default {d.batch_size})")
+    p.add_argument("--batch-size", dest="batch_size", type=int,
+                   help=f"tunes of similar length (default {d.batch_size})")
     p.add_argument("--lr", type=float, help=f"Adam's peak learning rate (default {d.lr})")
     p.add_argument("--dropout", type=float, help=f"dropout after each LSTM layer (default {d.dropout})")
     p.add_argument("--weight-drop", dest="weight_drop", type=float,
-                   help=f"DropConnect rate on the recurrent weights W_hh while training (default {d.weight_drop}: none)")
+                   help=f"DropConnect rate on the recurrent weights W_hh in training (default {d.weight_drop}: none)")
     p.add_argument("--average-decay", dest="average_decay", type=float,
                    help="validate and keep an exponential moving average of the weights with this decay per step, "
                         f"e.g. 0.999 (default {d.average_decay}: none)")
-    p.add_argument("--init", help="start from this checkpoint's weights (e.g. the embedded model) with a fresh optimiser")
-    p.add_argument("--hidden-size", dest="hidden_size", type=int, help=f"units per LSTM layer (default {d.hidden_size})")
+    p.add_argument("--init",
+                   help="start from this checkpoint's weights (e.g. the embedded model) with a fresh optimiser")
+    p.add_argument("--hidden-size", dest="hidden_size", type=int,
+                   help=f"units per LSTM layer (default {d.hidden_size})")
     p.add_argument("--layers", dest="num_layers", type=int, help=f"LSTM layers (default {d.num_layers})")
     p.add_argument("--patience", type=int,
                    help=f"stop after this many epochs without a better validation NLL (default {d.patience})")
-    p.add_argument("--seed", type=int, help=f"seeds the validation split, the weights and the batches (default {d.seed})")
+    p.add_argument("--seed", type=int,
+                   help=f"seeds the validation split, the weights and the batches (default {d.seed})")
     p.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's own choice)")
     p.add_argument("--no-bf16", dest="bf16", action="store_false", default=None,
                    help="train in float32 (default: bf16 autocast where the CPU or GPU supports it)")

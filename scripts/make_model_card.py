@@ -72,7 +72,8 @@ def measure(data: Path, runs: list[Path], discarded: list[Path], part5: Path, n_
     return {
         "weights": weights, "training": training, "logs": logs, "runs": runs,
         "discarded": [(run, _read_log(run)) for run in discarded], "valid": valid, "train": train,
-        "part5": part5_nll, "valid_dropout": valid_dropout, "overlap": overlap, "sampled": sampled, "checks": checks,
+        "part5": part5_nll, "valid_dropout": valid_dropout, "overlap": overlap,
+        "sampled": sampled, "checks": checks,
         "sampled_share": sum(c.ok for c in checks) / len(checks),
         "data_share": well_formed_share(tunes), "n_data": len(tunes),
         "s": svd.s, "energy": svd.energy, "measure_seconds": time.perf_counter() - started,
@@ -220,9 +221,10 @@ corpus near {best * ratio:.2f} nats per token, so it too would stay above the â‰
 def _by_overlap(m: dict) -> str:
     """Validation NLL per token by how close the nearest training tune comes to each tune."""
     valid, overlap = m["valid"], m["overlap"]
+    band = np.digitize(overlap, OVERLAP_BINS[1:-1])  # 0 for [0, 10%), ..., the last up to 100% inclusive
     rows = []
-    for lo, hi in zip(OVERLAP_BINS, OVERLAP_BINS[1:]):
-        inside = (overlap >= lo) & ((overlap < hi) if hi < 1 else (overlap <= hi))
+    for k, (lo, hi) in enumerate(zip(OVERLAP_BINS, OVERLAP_BINS[1:])):
+        inside = band == k
         if inside.any():
             nll_per_token = valid.tune_totals[inside].sum() / valid.tune_targets[inside].sum()
             rows.append(f"| {lo:.0%}â€“{hi:.0%} | {inside.sum():,} | {valid.tune_targets[inside].sum():,} "
