@@ -226,9 +226,9 @@ def _by_overlap(m: dict) -> str:
     for k, (lo, hi) in enumerate(zip(OVERLAP_BINS, OVERLAP_BINS[1:])):
         inside = band == k
         if inside.any():
-            nll_per_token = valid.tune_totals[inside].sum() / valid.tune_targets[inside].sum()
-            rows.append(f"| {lo:.0%}–{hi:.0%} | {inside.sum():,} | {valid.tune_targets[inside].sum():,} "
-                        f"| {nll_per_token:.4f} |")
+            tokens = valid.tune_targets[inside].sum()
+            rows.append(f"| {lo:.0%}–{hi:.0%} | {inside.sum():,} | {tokens:,} "
+                        f"| {valid.tune_totals[inside].sum() / tokens:.4f} |")
     table = "\n".join(rows)
     return f"""## Near and far from the training data
 data_v2 often holds several settings of one tune, one after another, so many validation tunes have

@@ -1,9 +1,12 @@
 """MODEL_CARD.md and its generator: the card's reproduce block runs as written, on the folders its
-training commands write."""
+training commands write; how close validation tunes come to the training split, against a brute-force
+count; and the card's bands adding up to its validation figure."""
 
 import importlib.util
 import re
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 spec = importlib.util.spec_from_file_location("make_model_card", ROOT / "scripts" / "make_model_card.py")
@@ -47,8 +50,6 @@ def test_phrases_leave_bar_lines_out():
 
 
 def test_closest_overlap_against_a_brute_force_count():
-    import numpy as np
-
     rng = np.random.default_rng(0)
     notes = list("CDEFGAB")
 
