@@ -19,7 +19,7 @@ import numpy as np
 from .cpus import fit_torch_threads
 from .errors import ModelFileError
 from .loading import load_model
-from .train_config import RESUMABLE, TrainConfig
+from .train_config import FOLKRNN_RECIPE, RECIPES, RESUMABLE, TrainConfig, recipe_config
 from .vocab import UnknownTokenError, tokenize
 
 
@@ -136,7 +136,7 @@ def _train(args) -> int:
     from .train import train
 
     given = {k: v for k, v in vars(args).items() if k in {f.name for f in fields(TrainConfig)} and v is not None}
-    train(TrainConfig(**given), resume=args.resume, command="python -m folkrnn " + shlex.join(sys.argv[1:]),
+    train(recipe_config(**given), resume=args.resume, command="python -m folkrnn " + shlex.join(sys.argv[1:]),
           overrides=[k for k in RESUMABLE if k in given])
     return 0
 
@@ -186,11 +186,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("train", _train, "train a folk-rnn v2 replica on v2-format transcriptions", ())
     d = TrainConfig
     p.add_argument("--data", required=True, help="v2-format transcriptions (tunes separated by blank lines)")
+    folkrnn_defaults = ", ".join(f"{k} {v}" for k, v in FOLKRNN_RECIPE.items() if k != "recipe")
+    p.add_argument("--recipe", choices=RECIPES, default="replica",
+                   help="replica: Adam, cosine schedule, per-token loss, early stopping (the embedded model's); "
+                        "folkrnn: folk-rnn's own train_rnn.py of January 2016 with config5 (Lasagne initialisation, "
+                        f"RMSprop, per-tune loss, per-step gate clipping), whose defaults are {folkrnn_defaults} "
+                        "(default replica)")
     p.add_argument("--out", help=f"folder for last.pt, best.safetensors and log.json (default {d.out})")
     p.add_argument("--epochs", type=int, help=f"planned epochs; the cosine schedule spans them (default {d.epochs})")
     p.add_argument("--batch-size", dest="batch_size", type=int,
                    help=f"tunes of similar length (default {d.batch_size})")
-    p.add_argument("--lr", type=float, help=f"Adam's peak learning rate (default {d.lr})")
+    p.add_argument("--lr", type=float, help=f"Adam's peak learning rate (replica) or RMSprop's (folkrnn) (default {d.lr})")
+    p.add_argument("--lr-decay", dest="lr_decay", type=float,
+                   help="folkrnn recipe: lr x this after each epoch past --lr-decay-after; config5 names 0.97, "
+                        f"which folk-rnn's script never applied (default {d.lr_decay})")
+    p.add_argument("--lr-decay-after", dest="lr_decay_after", type=int,
+                   help=f"folkrnn recipe: epochs at the full lr (default {d.lr_decay_after})")
     p.add_argument("--dropout", type=float, help=f"dropout after each LSTM layer (default {d.dropout})")
     p.add_argument("--weight-drop", dest="weight_drop", type=float,
                    help=f"DropConnect rate on the recurrent weights W_hh in training (default {d.weight_drop}: none)")

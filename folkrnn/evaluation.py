@@ -36,8 +36,10 @@ class NLL:
 
     @property
     def folkrnn_loss(self) -> float:
-        """folk-rnn's own loss: each tune's summed NLL over its length counting ``<s>`` and ``</s>``,
-        averaged over tunes (``train_rnn.py``); the figure its training logs print."""
+        """folk-rnn's own loss when it trained v2: each tune's summed NLL over its length counting
+        ``<s>`` and ``</s>``, averaged over tunes (``train_rnn.py`` from 50b7c67, October 2015, until
+        89564f5, March 2016, which dropped the division; HEAD sums per tune). The figure its
+        training logs of that time print."""
         return float(np.mean(self.tune_totals / (self.tune_targets + 1)))
 
 

@@ -21,6 +21,35 @@ from .weights import LSTMLayerWeights, ModelWeights
 State = list[tuple[torch.Tensor, torch.Tensor]]  # per layer (h, c), each (1, batch, H)
 
 
+class _ClipGradient(torch.autograd.Function):
+    """The identity, whose backward pass clips the gradient elementwise to [-bound, bound]
+    (Theano's ``grad_clip``, which Lasagne's LSTMLayer applies to each step's gates)."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, bound: float) -> torch.Tensor:
+        ctx.bound = bound
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        return grad.clamp(-ctx.bound, ctx.bound), None
+
+
+def _clipped_steps(x, state, W_ih, W_hh, b, bound: float):
+    """An LSTM layer stepped in Python, as nn.LSTM computes it, with each step's gate
+    pre-activations W_ih x_t + b + W_hh h_{t-1} passed through :class:`_ClipGradient`."""
+    h, c = state[0][0], state[1][0]
+    inputs = F.linear(x, W_ih, b)
+    outputs = []
+    for x_t in inputs.unbind(1):  # unbind, not x[:, t]: each slice's backward would fill a whole tensor
+        gates = _ClipGradient.apply(torch.addmm(x_t, h, W_hh.T), bound)
+        i, f, g, o = gates.chunk(4, dim=1)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        h = torch.sigmoid(o) * torch.tanh(c)
+        outputs.append(h)
+    return torch.stack(outputs, dim=1), (h.unsqueeze(0), c.unsqueeze(0))
+
+
 @dataclass(frozen=True)
 class FolkRNNConfig:
     vocab_size: int = 137
@@ -28,6 +57,7 @@ class FolkRNNConfig:
     num_layers: int = 3
     dropout: float = 0.5
     weight_drop: float = 0.0  # training only: DropConnect on each W_hh (AWD-LSTM); folk-rnn had none
+    gate_grad_clip: float = 0.0  # training only: clip each step's gate gradients to +-this (Lasagne's grad_clipping)
 
 
 class ForwardOutput(NamedTuple):
@@ -79,12 +109,17 @@ class FolkRNN(nn.Module):
         return ForwardOutput(self.softmax(x), new_state, hidden)
 
     def _run_layer(self, lstm: nn.LSTM, x: torch.Tensor, state):
-        """One LSTM layer over the sequence; in training with ``weight_drop``, a fresh dropout mask on
-        W_hh for the whole sequence (the same recurrent weights at every step, as in AWD-LSTM)."""
-        if not (self.training and self.config.weight_drop):
+        """One LSTM layer over the sequence. In training, ``weight_drop`` draws one dropout mask on
+        W_hh for the whole sequence (as in AWD-LSTM), and ``gate_grad_clip`` steps the layer here
+        rather than in the fused kernel, so that each step's gate gradients can be clipped."""
+        config = self.config
+        if not (self.training and (config.weight_drop or config.gate_grad_clip)):
             return lstm(x, state)
-        params = dict(lstm.named_parameters())
-        params["weight_hh_l0"] = F.dropout(params["weight_hh_l0"], self.config.weight_drop)
+        W_hh = F.dropout(lstm.weight_hh_l0, config.weight_drop) if config.weight_drop else lstm.weight_hh_l0
+        if config.gate_grad_clip:
+            b = lstm.bias_ih_l0 + lstm.bias_hh_l0
+            return _clipped_steps(x, state, lstm.weight_ih_l0, W_hh, b, config.gate_grad_clip)
+        params = dict(lstm.named_parameters(), weight_hh_l0=W_hh)
         return torch.func.functional_call(lstm, params, (x, state))
 
     @classmethod

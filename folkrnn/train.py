@@ -1,15 +1,20 @@
 """Training a folk-rnn v2 replica on v2-format transcriptions, resumable epoch by epoch.
 
-Follows folk-rnn's recipe where it matters (v2 vocabulary in the original index order, trained
-initial states, seeded 5% validation split, batches of similar-length tunes, dropout 0.5, gradient
-clipping at 5) and departs where a faster schedule helps: Adam with warm-up and cosine decay
-instead of RMSprop with x0.97 decay, loss averaged per token rather than per tune, bf16 autocast,
-early stopping on validation NLL, and optionally an exponential moving average of the weights
-(``average_decay``), which is what gets validated and saved when it is on.
+Two recipes share the v2 vocabulary in the original index order, trained initial states, the
+seeded 5% validation split, batches of similar-length tunes and dropout 0.5:
 
-Files in ``out``: ``last.pt`` (full training state after each epoch, for ``--resume``; our own
-file, read back with ``weights_only=True``), ``best.safetensors`` (the best model so far in the
-project's checkpoint format) and ``log.json`` (train and validation NLL per epoch).
+- ``replica`` (the embedded model's) departs from folk-rnn where a faster schedule helps: Adam
+  with warm-up and cosine decay, loss averaged per token, the gradient norm clipped at 5, early
+  stopping on validation NLL, and optionally an exponential moving average of the weights
+  (``average_decay``), which is what gets validated and saved when it is on;
+- ``folkrnn`` is folk-rnn's own (:mod:`folkrnn.folkrnn_recipe`): Lasagne's initialisation,
+  Lasagne's RMSprop, the per-tune loss and each step's gate gradients clipped at 5.
+
+Both use bf16 autocast where the hardware has it. Files in ``out``: ``last.pt`` (full training
+state after each epoch, for ``--resume``; our own file, read back with ``weights_only=True``),
+``best.safetensors`` (the best model so far in the project's checkpoint format),
+``last.safetensors`` (the latest epoch's) and ``log.json`` (per epoch: train and validation NLL,
+and the softmax layer's s_1..s_3 with what pushing along ±u_i makes likely).
 """
 
 from __future__ import annotations
@@ -31,8 +36,11 @@ from tqdm import tqdm
 from .checkpoint import save_checkpoint
 from .data import PAD_TARGET, encode_tunes, length_batches, read_transcriptions, validation_split
 from .evaluation import nll
+from .folkrnn_recipe import epoch_lr, folkrnn_optimiser, lasagne_init_, per_tune_loss
 from .loading import load_model
 from .model import FolkRNN, FolkRNNConfig
+from .spectrum import spectrum_summary
+from .svd import compute_svd
 from .train_config import RESUMABLE, TrainConfig
 from .vocab import folkrnn_v2_vocabulary
 
@@ -52,6 +60,18 @@ def _lr_factor(step: int, total: int, cfg: TrainConfig) -> float:
     return cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
 
 
+def _lr_schedule(cfg: TrainConfig, steps_per_epoch: int, total: int):
+    """The learning-rate factor at each optimiser step, for the recipe in ``cfg``."""
+    if cfg.recipe == "folkrnn":
+        return lambda step: epoch_lr(cfg, step // steps_per_epoch) / cfg.lr
+    return lambda step: _lr_factor(step, total, cfg)
+
+
+def token_nll(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """NLL of each target (batch, time) in float32; 0 past a tune's end."""
+    return F.cross_entropy(logits.float().transpose(1, 2), targets, ignore_index=PAD_TARGET, reduction="none")
+
+
 def train(cfg: TrainConfig, resume: bool = False, command: str = "", overrides=RESUMABLE) -> dict:
     """Train, checkpointing every epoch; returns the training log.
 
@@ -65,6 +85,7 @@ def train(cfg: TrainConfig, resume: bool = False, command: str = "", overrides=R
         cfg = TrainConfig(**{**stored, **changes, "out": cfg.out})
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
+    torch.set_flush_denormal(True)  # RMSprop's decaying averages of rare gradients go denormal: 5x slower
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -75,7 +96,11 @@ def train(cfg: TrainConfig, resume: bool = False, command: str = "", overrides=R
     valid_seqs = [sequences[i] for i in valid_idx]
 
     torch.manual_seed(cfg.seed)
-    model = FolkRNN(FolkRNNConfig(len(vocabulary), cfg.hidden_size, cfg.num_layers, cfg.dropout, cfg.weight_drop))
+    folkrnn_way = cfg.recipe == "folkrnn"
+    model = FolkRNN(FolkRNNConfig(len(vocabulary), cfg.hidden_size, cfg.num_layers, cfg.dropout, cfg.weight_drop,
+                                  gate_grad_clip=cfg.clip if folkrnn_way else 0.0))
+    if folkrnn_way:
+        lasagne_init_(model)
     if cfg.init:
         start = FolkRNN.from_weights(load_model(cfg.init))
         model.load_state_dict(start.state_dict())
@@ -84,11 +109,11 @@ def train(cfg: TrainConfig, resume: bool = False, command: str = "", overrides=R
         AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(cfg.average_decay), use_buffers=True)
         if cfg.average_decay else None
     )
-    optimiser = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=cfg.lr)
+    optimiser = (folkrnn_optimiser(model, cfg) if folkrnn_way
+                 else torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=cfg.lr))
     steps_per_epoch = math.ceil(len(train_seqs) / cfg.batch_size)
-    total_steps = cfg.epochs * steps_per_epoch
     scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda step: _lr_factor(step, total_steps, cfg)
+        optimiser, _lr_schedule(cfg, steps_per_epoch, cfg.epochs * steps_per_epoch)
     )
     log = {"config": asdict(cfg), "command": command, "epochs": [], "best_epoch": None}
     start_epoch, best, bad_epochs = 0, math.inf, 0
@@ -117,6 +142,7 @@ def train(cfg: TrainConfig, resume: bool = False, command: str = "", overrides=R
         model.train()
         rng = np.random.default_rng([cfg.seed, epoch])  # per-epoch stream: resume is exact
         started, seen, total_loss = time.perf_counter(), 0, 0.0
+        lr = optimiser.param_groups[0]["lr"]  # at the epoch's first step
         bar = tqdm(
             length_batches(train_seqs, cfg.batch_size, rng),
             total=steps_per_epoch, desc=f"epoch {epoch + 1}/{cfg.epochs}",
@@ -126,37 +152,41 @@ def train(cfg: TrainConfig, resume: bool = False, command: str = "", overrides=R
             x, y = torch.from_numpy(inputs).to(device), torch.from_numpy(targets).to(device)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
                 logits = model(x).logits
-            loss = F.cross_entropy(
-                logits.float().reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=PAD_TARGET
-            )
+            losses = token_nll(logits, y)
+            n = int((y != PAD_TARGET).sum())
+            loss = per_tune_loss(losses, y) if folkrnn_way else losses.sum() / n
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
+            if not folkrnn_way:  # folk-rnn's clipping happened inside the LSTM steps
+                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
             optimiser.step()
             scheduler.step()
             if averaged is not None:
                 averaged.update_parameters(model)
-            n = int((y != PAD_TARGET).sum())
             seen += n
-            total_loss += loss.item() * n
+            total_loss += float(losses.detach().sum())
             bar.set_postfix(loss=f"{loss.item():.3f}", tok_s=f"{seen / (time.perf_counter() - started):.0f}",
                             refresh=False)
         seconds = time.perf_counter() - started
         validated = model if averaged is None else averaged.module
-        valid = nll(validated, valid_seqs).per_token
+        valid = nll(validated, valid_seqs)
         entry = {
-            "epoch": epoch + 1, "train_nll": total_loss / seen, "valid_nll": valid,
-            "lr": scheduler.get_last_lr()[0], "seconds": seconds, "tokens_per_s": n_train_tokens / seconds,
+            "epoch": epoch + 1, "train_nll": total_loss / seen, "valid_nll": valid.per_token,
+            "valid_folkrnn_loss": valid.folkrnn_loss, "lr": lr,
+            "seconds": seconds, "tokens_per_s": n_train_tokens / seconds,
+            "spectrum": spectrum_summary(compute_svd(validated.to_weights(vocabulary))),
         }
         log["epochs"].append(entry)
         print(json.dumps(entry), file=sys.stderr)
-        if valid < best:
-            best, bad_epochs = valid, 0
+        if valid.per_token < best:
+            best, bad_epochs = valid.per_token, 0
             log["best_epoch"] = epoch + 1
-            metadata = _metadata(cfg, log, len(train_seqs), len(valid_seqs), use_bf16, command)
-            save_checkpoint(validated.to_weights(vocabulary, metadata), out / "best.safetensors")
         else:
             bad_epochs += 1
+        metadata = _metadata(cfg, log, entry, len(train_seqs), len(valid_seqs), use_bf16, command)
+        save_checkpoint(validated.to_weights(vocabulary, metadata), out / "last.safetensors")
+        if log["best_epoch"] == epoch + 1:
+            (out / "best.safetensors").write_bytes((out / "last.safetensors").read_bytes())
         torch.save(
             {"model": model.state_dict(), "optimiser": optimiser.state_dict(),
              "scheduler": scheduler.state_dict(), "torch_rng": torch.get_rng_state(),
@@ -170,12 +200,18 @@ def train(cfg: TrainConfig, resume: bool = False, command: str = "", overrides=R
     return log
 
 
-def _metadata(cfg: TrainConfig, log: dict, n_train: int, n_valid: int, bf16: bool, command: str) -> dict:
-    """Provenance and training figures stored in the checkpoint."""
-    best = log["epochs"][log["best_epoch"] - 1]
+_NAMES = {"replica": ("folk-rnn v2 replica (folkrnn-explorer)", "folkrnn-explorer-v2-replica"),
+          "folkrnn": ("folk-rnn v2, folk-rnn's own recipe (folkrnn-explorer)", "folkrnn-explorer-v2-folkrnn-recipe")}
+
+
+def _metadata(cfg: TrainConfig, log: dict, entry: dict, n_train: int, n_valid: int, bf16: bool,
+              command: str) -> dict:
+    """Provenance and training figures stored in a checkpoint of the epoch logged as ``entry``,
+    with the spectrum's history up to it (for the Spectrum page's growth plot)."""
+    name, experiment_id = _NAMES[cfg.recipe]
     return {
-        "name": "folk-rnn v2 replica (folkrnn-explorer)",
-        "experiment_id": "folkrnn-explorer-v2-replica",
+        "name": name,
+        "experiment_id": experiment_id,
         "provenance": {
             "data": Path(cfg.data).name,
             "train_tunes": n_train,
@@ -186,10 +222,12 @@ def _metadata(cfg: TrainConfig, log: dict, n_train: int, n_valid: int, bf16: boo
             "config": asdict(cfg),
             "command": command,
             "resumes": log.get("resumes", []),
+            "epoch": entry["epoch"],
             "best_epoch": log["best_epoch"],
             "epochs_run": len(log["epochs"]),
-            "train_nll_per_token": best["train_nll"],
-            "valid_nll_per_token": best["valid_nll"],
+            "train_nll_per_token": entry["train_nll"],
+            "valid_nll_per_token": entry["valid_nll"],
+            "spectrum_history": [{"epoch": e["epoch"], **e["spectrum"]} for e in log["epochs"] if "spectrum" in e],
             "seconds": sum(e["seconds"] for e in log["epochs"]),
             "bf16_autocast": bf16,
             "machine": _machine(),

@@ -1,0 +1,28 @@
+"""The softmax layer's story in a few figures: s_1, s_2, s_3, s_1/s_2 and what pushing the bias
+along ±u_i makes likely (Sturm's part 3), for a training log, the model card and the pages."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .perturbation import perturbed_distribution
+from .svd import SoftmaxSVD
+
+
+def top_pushed_tokens(svd: SoftmaxSVD, i: int, sign: float, k: int = 3) -> list[tuple[str, float]]:
+    """The ``k`` likeliest tokens of softmax(v + sign s_i u_i), with their probabilities."""
+    p = perturbed_distribution(svd, {i: sign})
+    order = np.argsort(-p, kind="stable")[:k]
+    return [(svd.vocabulary.tokens[j], float(p[j])) for j in order]
+
+
+def spectrum_summary(svd: SoftmaxSVD, directions: int = 3, k: int = 3) -> dict:
+    """s_1..s_directions, s_1/s_2 and the top ``k`` tokens of each push softmax(v ± s_i u_i),
+    keyed "+u1", "-u1", …, as JSON-able data."""
+    pushes = {
+        f"{'+' if sign > 0 else '-'}u{i}": [[t, round(p, 4)] for t, p in top_pushed_tokens(svd, i, sign, k)]
+        for i in range(1, min(directions, svd.rank) + 1)
+        for sign in (1.0, -1.0)
+    }
+    s = [float(x) for x in svd.s[:directions]]
+    return {"s": s, "s1_over_s2": s[0] / s[1] if len(s) > 1 else None, "pushes": pushes}

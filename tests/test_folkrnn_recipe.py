@@ -1,0 +1,141 @@
+"""folk-rnn's own recipe, each piece against an independent computation: Lasagne's initial
+statistics, the per-tune loss by hand, Lasagne's RMSprop update in numpy, train_rnn.py's
+learning-rate loop, and each step's gate gradients clipped as Theano's grad_clip does."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from folkrnn.data import PAD_TARGET
+from folkrnn.folkrnn_recipe import LasagneRMSprop, epoch_lr, lasagne_init_, per_tune_loss
+from folkrnn.loading import load_model
+from folkrnn.model import FolkRNN, FolkRNNConfig, _clipped_steps
+from folkrnn.train import train
+from folkrnn.train_config import TrainConfig, recipe_config
+
+
+def test_lasagne_initialisation_statistics():
+    model = lasagne_init_(FolkRNN(FolkRNNConfig()), torch.Generator().manual_seed(0))
+    for lstm in model.lstms:
+        for W in (lstm.weight_ih_l0, lstm.weight_hh_l0):
+            assert abs(W.mean().item()) < 2e-3
+            assert W.std().item() == pytest.approx(0.1, rel=0.01)
+        assert torch.count_nonzero(lstm.bias_ih_l0) == 0 and torch.count_nonzero(lstm.bias_hh_l0) == 0
+    assert torch.count_nonzero(model.c0) == 0
+    np.testing.assert_allclose(model.h0.detach().norm(dim=1).numpy(), 1.0, rtol=1e-6)  # unit rows
+    assert abs(model.h0[0] @ model.h0[1]).item() < 0.2  # drawn independently
+    V = model.softmax.weight.detach().double().numpy()
+    np.testing.assert_allclose(np.linalg.svd(V, compute_uv=False), 1.0, atol=1e-6)  # orthonormal rows
+    assert torch.count_nonzero(model.softmax.bias) == 0
+
+
+def test_lasagne_orthogonal_of_a_wide_matrix_has_orthonormal_rows():
+    model = lasagne_init_(FolkRNN(FolkRNNConfig(hidden_size=16)), torch.Generator().manual_seed(0))
+    W = model.softmax.weight.detach().double().numpy().T  # Lasagne's (H, vocab)
+    np.testing.assert_allclose(W @ W.T, np.eye(16), atol=1e-6)
+
+
+def test_per_tune_loss_by_hand():
+    rng = np.random.default_rng(0)
+    targets = np.array([[3, 1, 4, PAD_TARGET], [2, 0, 2, 1]])
+    logits = rng.normal(size=(2, 4, 5))
+    log_p = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    by_hand = []
+    for row, t in zip(log_p, targets):
+        n = int((t != PAD_TARGET).sum())
+        by_hand.append(-sum(row[j, t[j]] for j in range(n)) / (n + 1))  # the tune's length counts <s>
+    nll = -np.take_along_axis(log_p, np.where(targets == PAD_TARGET, 0, targets)[..., None], -1)[..., 0]
+    nll[targets == PAD_TARGET] = 0
+    loss = per_tune_loss(torch.from_numpy(nll), torch.from_numpy(targets))
+    assert loss.item() == pytest.approx(np.mean(by_hand), rel=1e-12)
+
+
+def test_rmsprop_is_lasagnes():
+    rng = np.random.default_rng(1)
+    p0, grads = rng.normal(size=6), [rng.normal(size=6) * 10.0**-k for k in (0, 3, 6)]
+    param = nn.Parameter(torch.tensor(p0))
+    optimiser = LasagneRMSprop([param], lr=0.003)
+    p, accu = p0.copy(), np.zeros(6)
+    for g in grads:
+        param.grad = torch.tensor(g)
+        optimiser.step()
+        accu = 0.9 * accu + 0.1 * g**2
+        p = p - 0.003 * g / np.sqrt(accu + 1e-6)
+    np.testing.assert_allclose(param.detach().numpy(), p, rtol=1e-12)
+
+
+def test_learning_rate_follows_train_rnn_loop():
+    cfg = TrainConfig(data="", lr=0.003, lr_decay=0.97, lr_decay_after=20)
+    expected, lr = [], 0.003
+    for epoch in range(100):  # train_rnn.py: after each epoch, `if epoch > decay_after: lr *= decay`
+        expected.append(lr)
+        if epoch > 20:
+            lr *= 0.97
+    np.testing.assert_allclose([epoch_lr(cfg, e) for e in range(100)], expected, rtol=1e-12)
+    assert epoch_lr(cfg, 21) == 0.003 and epoch_lr(cfg, 22) == pytest.approx(0.003 * 0.97)
+    # folk-rnn's script handed RMSprop the float config.learning_rate: the decay never took effect
+    as_run = recipe_config("folkrnn", data="")
+    assert {epoch_lr(as_run, e) for e in range(100)} == {0.003}
+
+
+def test_folkrnn_recipe_defaults():
+    cfg = recipe_config("folkrnn", data="d", epochs=7)
+    assert (cfg.recipe, cfg.batch_size, cfg.lr, cfg.clip, cfg.dropout, cfg.epochs) == ("folkrnn", 50, 3e-3, 5.0, 0.5, 7)
+    assert cfg.patience >= 100  # no early stopping
+    with pytest.raises(ValueError, match="unknown recipe"):
+        TrainConfig(data="d", recipe="adam")
+
+
+def _reference_steps(x, W_ih, W_hh, b, bound):
+    """The same layer, clipping each step's gate gradient with a tensor hook."""
+    h = c = torch.zeros(x.shape[0], W_hh.shape[1], dtype=x.dtype)
+    outputs = []
+    for t in range(x.shape[1]):
+        gates = x[:, t] @ W_ih.T + b + h @ W_hh.T
+        gates.register_hook(lambda g: g.clamp(-bound, bound))
+        i, f, g, o = gates.chunk(4, dim=1)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        h = torch.sigmoid(o) * torch.tanh(c)
+        outputs.append(h)
+    return torch.stack(outputs, dim=1)
+
+
+@pytest.mark.parametrize("bound", [1e-3, 1e9])
+def test_each_steps_gate_gradients_are_clipped(bound):
+    torch.manual_seed(0)
+    lstm = nn.LSTM(5, 4, batch_first=True).double()
+    x = torch.randn(3, 7, 5, dtype=torch.float64)
+    zeros = torch.zeros(1, 3, 4, dtype=torch.float64)
+    b = lstm.bias_ih_l0 + lstm.bias_hh_l0
+    out, _ = _clipped_steps(x, (zeros, zeros), lstm.weight_ih_l0, lstm.weight_hh_l0, b, bound)
+    fused, _ = lstm(x, (zeros, zeros))
+    torch.testing.assert_close(out, fused)  # the forward pass is nn.LSTM's
+    weights = (lstm.weight_ih_l0, lstm.weight_hh_l0)
+    ours = torch.autograd.grad((out**2).sum(), weights)
+    reference = torch.autograd.grad((_reference_steps(x, *weights, b, bound) ** 2).sum(), weights)
+    unclipped = torch.autograd.grad((fused**2).sum(), weights)
+    for a, r, u in zip(ours, reference, unclipped):
+        torch.testing.assert_close(a, r)
+        assert torch.allclose(a, u) == (bound > 1)  # a tight bound changes the gradient
+
+
+def test_training_the_folkrnn_way_logs_the_spectrum(tmp_path):
+    data = tmp_path / "tunes.txt"
+    data.write_text("\n\n".join(["M:4/4\nK:Cmaj\n|: c 2 G E C D E F | G A B c d 2 c 2 :|",
+                                 "M:6/8\nK:Cdor\nG E C E 2 G | c 3 B A G | A > B c d 2 e |"] * 20) + "\n")
+    cfg = recipe_config("folkrnn", data=str(data), out=str(tmp_path / "run"), epochs=3, batch_size=8,
+                        hidden_size=8, num_layers=2, bf16=False, threads=1, lr_decay=0.5, lr_decay_after=0)
+    log = train(cfg)
+    assert [e["lr"] for e in log["epochs"]] == pytest.approx([3e-3, 3e-3, 1.5e-3])
+    for entry in log["epochs"]:
+        spectrum = entry["spectrum"]
+        assert spectrum["s"] == sorted(spectrum["s"], reverse=True) and len(spectrum["s"]) == 3
+        assert spectrum["s1_over_s2"] == pytest.approx(spectrum["s"][0] / spectrum["s"][1])
+        assert set(spectrum["pushes"]) == {"+u1", "-u1", "+u2", "-u2", "+u3", "-u3"}
+    assert json.loads((tmp_path / "run" / "log.json").read_text())["config"]["recipe"] == "folkrnn"
+    training = load_model(tmp_path / "run" / "last.safetensors").metadata["training"]
+    assert training["epoch"] == 3 and training["config"]["recipe"] == "folkrnn"
+    assert [e["s"] for e in training["spectrum_history"]] == [e["spectrum"]["s"] for e in log["epochs"]]

@@ -1,0 +1,37 @@
+"""The spectrum summary against numpy's own SVD: s_i, s_1/s_2 and the tokens each push favours."""
+
+import numpy as np
+import pytest
+
+from folkrnn.spectrum import spectrum_summary, top_pushed_tokens
+from folkrnn.svd import softmax_svd
+from tests.factories import random_weights
+
+
+@pytest.fixture(scope="module")
+def model():
+    weights = random_weights(hidden=16, seed=7)
+    return weights, softmax_svd(weights)
+
+
+@pytest.mark.parametrize("i, sign", [(1, 1.0), (1, -1.0), (2, -1.0), (3, 1.0)])
+def test_pushed_tokens_are_the_top_of_the_pushed_softmax(model, i, sign):
+    weights, svd = model
+    _, s, Wt = np.linalg.svd(weights.V.astype(np.float64))
+    w = Wt[i - 1] * np.sign(Wt[i - 1] @ svd.w(i))  # w_i with the package's orientation
+    z = weights.v + sign * weights.V @ w  # V w_i = s_i u_i
+    p = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+    top = np.argsort(-p)[:4]
+    got = top_pushed_tokens(svd, i, sign, k=4)
+    assert [t for t, _ in got] == [weights.vocabulary.tokens[j] for j in top]
+    np.testing.assert_allclose([q for _, q in got], p[top], rtol=1e-5)
+
+
+def test_summary_holds_the_first_singular_values_and_six_pushes(model):
+    weights, svd = model
+    s = np.linalg.svd(weights.V.astype(np.float64), compute_uv=False)
+    summary = spectrum_summary(svd)
+    np.testing.assert_allclose(summary["s"], s[:3], rtol=1e-10)
+    assert summary["s1_over_s2"] == pytest.approx(s[0] / s[1])
+    assert summary["pushes"]["-u2"][0][0] == top_pushed_tokens(svd, 2, -1.0)[0][0]
+    assert [len(v) for v in summary["pushes"].values()] == [3] * 6
