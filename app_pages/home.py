@@ -2,7 +2,9 @@
 
 import streamlit as st
 
+from explorer.models import svd
 from explorer.session import current_model
+from explorer.widgets import original_comparison_table
 
 weights = current_model()
 
@@ -48,6 +50,9 @@ if "valid_nll_per_token" in training:
     cols[3].metric("Validation NLL (nats/token)", f"{training['valid_nll_per_token']:.3f}",
                    help="Per token on the held-out split, dropout off, `</s>` a target (MODEL_CARD.md).")
 st.caption(f"**{weights.name}** · experiment id: `{weights.metadata.get('experiment_id')}`")
+st.markdown("**Its softmax layer next to the original's** (Sturm, part 3): the first three singular "
+            "values of V and what pushing the bias along ±u_i makes likely.")
+original_comparison_table(svd(weights))
 provenance = {k: v for k, v in weights.metadata.items() if k in ("provenance", "training")}
 if provenance:
     with st.expander("Provenance and training figures"):

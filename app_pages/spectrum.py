@@ -2,13 +2,14 @@
 
 import streamlit as st
 
-from explorer.charts import energy_chart, spectrum_chart
-from explorer.frames import spectrum_frame
+from explorer.charts import energy_chart, spectrum_chart, spectrum_history_chart
+from explorer.frames import spectrum_frame, spectrum_history_frame
 from explorer.models import svd
 from explorer.session import current_model
-from explorer.widgets import chart_with_csv, show_chart
+from explorer.widgets import chart_with_csv, original_comparison_table, show_chart
 
-decomposition = svd(current_model())
+weights = current_model()
+decomposition = svd(weights)
 s = decomposition.s
 st.title("Singular value spectrum")
 st.markdown("How far each direction $w_i$ of $h_t$ can move the logits: a unit change along $w_i$ "
@@ -18,6 +19,9 @@ cols[0].metric("s₁", f"{s[0]:.2f}")
 cols[1].metric("s₂", f"{s[1]:.2f}")
 cols[2].metric("s₃", f"{s[2]:.2f}")
 cols[3].metric("s₁ / s₂", f"{s[0] / s[1]:.2f}", help="The original v2 has s₁ ≈ 509 and s₂ = 65.76: a ratio of about 7.7.")
+st.markdown("**Next to the original.** The original v2's figures as Sturm published them, beside this "
+            "model's own:")
+original_comparison_table(decomposition)
 log_scale = st.toggle("Log scale", key="log", bind="query-params")
 frame = spectrum_frame(decomposition)
 chart_with_csv("singular_values", frame, spectrum_chart, frame, log_scale)
@@ -25,3 +29,15 @@ k = int((decomposition.energy < 0.9).sum()) + 1
 st.markdown(f"The top **{k}** of {decomposition.rank} directions hold 90% of $\\sum_i s_i^2$ "
             "(the download above holds the cumulative energy too).")
 show_chart(energy_chart, frame)
+
+history = weights.metadata.get("training", {}).get("spectrum_history")
+st.subheader("While it trained")
+if history:
+    st.markdown("s₁, s₂ and s₃ at the end of each training epoch (hover for s₁/s₂ and what pushing "
+                "along ∓u₁ made likeliest then).")
+    history_frame = spectrum_history_frame(history)
+    chart_with_csv("spectrum_history", history_frame, spectrum_history_chart, history_frame)
+else:
+    st.caption("This model's file holds no per-epoch spectrum: the embedded replica was trained before "
+               "training logged one, and folk-rnn's own pickles never had it. Models trained with "
+               "`python -m folkrnn train` record it in their checkpoint.")

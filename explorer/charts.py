@@ -54,6 +54,20 @@ def energy_chart(frame: pd.DataFrame) -> alt.Chart:
     ).properties(title="Cumulative energy  Σ_{i≤k} s_i² / Σ s_i²", height=260)
 
 
+def spectrum_history_chart(frame: pd.DataFrame) -> alt.Chart:
+    """s_1, s_2, s_3 over the training epochs (log y), one line each."""
+    return alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(size=16)).encode(
+        x=alt.X("epoch:Q", title="epoch"),
+        y=alt.Y("singular_value:Q", title="singular value", scale=alt.Scale(type="log")),
+        color=alt.Color("direction:N", title=None, legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("epoch:Q"), alt.Tooltip("direction:N", title="singular value"),
+                 alt.Tooltip("singular_value:Q", title="value", format=".2f"),
+                 alt.Tooltip("s1_over_s2:Q", title="s_1/s_2", format=".2f"),
+                 alt.Tooltip("top_minus_u1:N", title="top of softmax(v − s_1 u_1)"),
+                 alt.Tooltip("top_plus_u1:N", title="top of softmax(v + s_1 u_1)")],
+    ).properties(title="The spectrum while the model trained", height=280)
+
+
 def right_vectors_chart(frame: pd.DataFrame, sort_values: bool = False) -> alt.Chart:
     """w_i over the hidden units, unsorted (by unit) or sorted (by rank); several overlaid."""
     x = "rank" if sort_values else "unit"

@@ -9,6 +9,7 @@ import pandas as pd
 
 from folkrnn import ModelWeights, SoftmaxSVD, Vocabulary
 from folkrnn.directions import LogitDecomposition
+from folkrnn.spectrum import ORIGINAL_V2, top_pushed_tokens
 from folkrnn.vocab import END, START, token_category
 
 if TYPE_CHECKING:  # torch-side types, for annotations only: this module stays numpy-only
@@ -24,6 +25,38 @@ def spectrum_frame(svd: SoftmaxSVD) -> pd.DataFrame:
         "singular_value": svd.s,
         "cumulative_energy": svd.energy,
     })
+
+
+def _pushed(svd: SoftmaxSVD, i: int, sign: float) -> str:
+    return ", ".join(f"“{t}” {p:.0%}" for t, p in top_pushed_tokens(svd, i, sign, k=2))
+
+
+def original_comparison_frame(svd: SoftmaxSVD) -> pd.DataFrame:
+    """Per direction i = 1..3: this model's s_i and the tokens softmax(v ± s_i u_i) favours, next to
+    the original v2's published s_i and pushes (Sturm, part 3)."""
+    rows = []
+    for i, original_s in enumerate(ORIGINAL_V2["s"][: svd.rank], start=1):
+        rows.append({
+            "direction": i, "s_i": float(svd.s[i - 1]), "original s_i": original_s,
+            "v + s_i u_i": _pushed(svd, i, 1.0), "v − s_i u_i": _pushed(svd, i, -1.0),
+            "original (blog)": ORIGINAL_V2["pushes"][i],
+        })
+    return pd.DataFrame(rows)
+
+
+def spectrum_history_frame(history: Sequence[Mapping]) -> pd.DataFrame:
+    """Long table of s_1..s_3 per training epoch (from a checkpoint's ``training.spectrum_history``),
+    with s_1/s_2 and the top token of softmax(v ∓ s_1 u_1) on every row."""
+    rows = []
+    for entry in history:
+        pushes = entry.get("pushes", {})
+        for i, value in enumerate(entry["s"], start=1):
+            rows.append({
+                "epoch": entry["epoch"], "direction": f"s_{i}", "singular_value": value,
+                "s1_over_s2": entry.get("s1_over_s2"),
+                "top_minus_u1": pushes.get("-u1", [[None]])[0][0], "top_plus_u1": pushes.get("+u1", [[None]])[0][0],
+            })
+    return pd.DataFrame(rows)
 
 
 def right_vectors_frame(svd: SoftmaxSVD, directions: Sequence[int], flips: Sequence[int] = ()) -> pd.DataFrame:

@@ -9,6 +9,10 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
+from folkrnn import SoftmaxSVD
+
+from .frames import original_comparison_frame
+
 ChartBuilder = Callable[..., alt.Chart]
 
 # Streamlit draws Altair charts without Altair's default theme (its own applies in the browser), so
@@ -58,6 +62,21 @@ def chart_with_csv(name: str, frame: pd.DataFrame, build: ChartBuilder, *args, *
         f"Download {name}.csv", lambda: frame.to_csv(index=False).encode(), file_name=f"{name}.csv",
         mime="text/csv", key=f"csv-{name}", icon=":material/download:", on_click="ignore",
     )
+
+
+def original_comparison_table(svd: SoftmaxSVD) -> None:
+    """This model's s_1..s_3 and pushes next to the original v2's published ones."""
+    st.dataframe(original_comparison_frame(svd), hide_index=True, column_config={
+        "direction": st.column_config.NumberColumn("i", help="direction i, from 1"),
+        "s_i": st.column_config.NumberColumn("s_i", format="%.2f", help="this model's i-th singular value of V"),
+        "original s_i": st.column_config.NumberColumn("original s_i", format="%.2f",
+                                                      help="the original v2's (Sturm, part 3; s₁ ≈ 509)"),
+        "v + s_i u_i": st.column_config.TextColumn(help="this model's two likeliest tokens of softmax(v + s_i u_i)"),
+        "v − s_i u_i": st.column_config.TextColumn(help="this model's two likeliest tokens of softmax(v − s_i u_i)"),
+        "original (blog)": st.column_config.TextColumn(
+            help="what pushing along ±u_i made likely in the original, with the blog's signs; a singular "
+                 "pair's sign is arbitrary (this app makes each u_i's largest entry positive)"),
+    })
 
 
 def direction_input(label: str, rank: int, key: str, default: int = 1) -> int:

@@ -8,6 +8,18 @@ import numpy as np
 from .perturbation import perturbed_distribution
 from .svd import SoftmaxSVD
 
+#: Sturm's figures for the original v2 ("Making sense of the folk-rnn v2 model", part 3): s_1..s_3
+#: and, per direction, what pushing the bias along it made likely, with the blog's signs (a
+#: singular pair's sign is arbitrary: this package orients u_i so its largest entry is positive).
+ORIGINAL_V2 = {
+    "s": (509.0, 65.76, 63.45),
+    "pushes": {
+        1: "−u₁: “|:” 27%, “</s>” 17%",
+        2: "−u₂: “K:Cmaj” or “K:Cdor” ≈ 80%",
+        3: "+u₃: “>” 98%; −u₃: “b” ≈ 60%",
+    },
+}
+
 
 def top_pushed_tokens(svd: SoftmaxSVD, i: int, sign: float, k: int = 3) -> list[tuple[str, float]]:
     """The ``k`` likeliest tokens of softmax(v + sign s_i u_i), with their probabilities."""

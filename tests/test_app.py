@@ -68,6 +68,35 @@ def test_spectrum_metrics_and_log_toggle(svd):
     assert at.get("download_button")[0].proto.label == "Download singular_values.csv"
 
 
+def test_spectrum_and_home_set_the_model_beside_the_original(svd):
+    for page in ("app_pages/spectrum.py", ""):
+        at = open_page(page)
+        (table,) = at.dataframe
+        np.testing.assert_allclose(table.value["s_i"], svd.s[:3])
+        assert list(table.value["original s_i"]) == [509.0, 65.76, 63.45]
+    assert any("no per-epoch spectrum" in c.value for c in open_page("app_pages/spectrum.py").caption)
+
+
+def test_spectrum_plots_the_training_history_a_checkpoint_holds(tmp_path):
+    from dataclasses import replace
+
+    from tests.factories import random_weights
+
+    history = [{"epoch": e, "s": [9.0 + e, 4.0, 3.0], "s1_over_s2": (9.0 + e) / 4, "pushes": {}} for e in (1, 2, 3)]
+    trained = replace(random_weights(hidden=8, layers=1, seed=2), metadata={"training": {"spectrum_history": history}})
+    at = AppTest.from_string(
+        "import runpy\n"
+        f"runpy.run_path({str(Path(APP).parent / 'app_pages' / 'spectrum.py')!r})\n",
+        default_timeout=TIMEOUT,
+    )
+    at.session_state["weights"] = trained
+    at.run()
+    assert not at.exception, at.exception
+    drawn = chart_data(at, 2)[0]
+    assert sorted(drawn.query("direction == 's_1'")["singular_value"]) == [10.0, 11.0, 12.0]
+    assert [b.proto.label for b in at.get("download_button")][-1] == "Download spectrum_history.csv"
+
+
 def test_right_vectors_overlay_the_chosen_directions(svd):
     at = open_page("app_pages/right_vectors.py")
     at.multiselect(key="w").set_value([2, 5]).run()

@@ -35,3 +35,31 @@ def test_summary_holds_the_first_singular_values_and_six_pushes(model):
     assert summary["s1_over_s2"] == pytest.approx(s[0] / s[1])
     assert summary["pushes"]["-u2"][0][0] == top_pushed_tokens(svd, 2, -1.0)[0][0]
     assert [len(v) for v in summary["pushes"].values()] == [3] * 6
+
+
+def test_comparison_frame_puts_the_model_next_to_the_original(model):
+    from explorer.frames import original_comparison_frame
+
+    _, svd = model
+    frame = original_comparison_frame(svd)
+    assert list(frame["direction"]) == [1, 2, 3]
+    np.testing.assert_allclose(frame["s_i"], svd.s[:3])
+    assert list(frame["original s_i"]) == [509.0, 65.76, 63.45]
+    (t1, p1), (t2, p2) = top_pushed_tokens(svd, 2, -1.0, k=2)
+    assert frame.loc[1, "v − s_i u_i"] == f"“{t1}” {p1:.0%}, “{t2}” {p2:.0%}"
+    assert "“|:” 27%" in frame.loc[0, "original (blog)"] and "“>” 98%" in frame.loc[2, "original (blog)"]
+
+
+def test_history_chart_draws_each_singular_value_per_epoch_with_tooltips():
+    from explorer.charts import spectrum_history_chart
+    from explorer.frames import spectrum_history_frame
+
+    history = [{"epoch": e, "s": [3.0 * e, 2.0 * e, e], "s1_over_s2": 1.5,
+                "pushes": {"-u1": [["|:", 0.2]], "+u1": [["c", 0.1]]}} for e in (1, 2)]
+    frame = spectrum_history_frame(history)
+    assert len(frame) == 6 and set(frame["direction"]) == {"s_1", "s_2", "s_3"}
+    assert frame.query("epoch == 2 and direction == 's_1'")["singular_value"].item() == 6.0
+    assert set(frame["top_minus_u1"]) == {"|:"}
+    spec = spectrum_history_chart(frame).to_dict()
+    assert spec["encoding"]["y"]["scale"]["type"] == "log"
+    assert {t["field"] for t in spec["encoding"]["tooltip"]} >= {"epoch", "singular_value", "s1_over_s2", "top_minus_u1"}
