@@ -93,6 +93,39 @@ def _activations(args) -> int:
     return 0
 
 
+def _internals(args) -> int:
+    from .internals import SIGNALS, internals
+
+    w = load_model(args.model)
+    inside = internals(w, tokenize(args.tokens))
+    payload = {"tokens": inside.tokens, "steps": inside.steps,
+               "layers": [{"layer": n, **{name: layer.signal(name).tolist() for name in SIGNALS}}
+                          for n, layer in enumerate(inside.layers, start=1)]}
+    text = "\n".join(f"layer {n}: mean |h| {np.abs(layer.h).mean():.3f}, |h| < 0.1 at {(np.abs(layer.h) < 0.1).mean():.1%}, "
+                     f"mean forget gate {layer.f.mean():.3f}" for n, layer in enumerate(inside.layers, start=1))
+    _emit(args, payload, f"{inside.steps} steps\n{text}")
+    return 0
+
+
+def _lens(args) -> int:
+    from .internals import internals
+    from .lens import logit_lens
+
+    w = load_model(args.model)
+    lens = logit_lens(w, internals(w, tokenize(args.tokens)))
+    steps = range(lens.entropy.shape[1])
+    payload = {"tokens": lens.tokens, "steps": len(steps),
+               "layers": [{"layer": n, "entropy": lens.entropy[n - 1].tolist(),
+                           "kl_to_output": lens.kl_to_output[n - 1].tolist(),
+                           "top": [lens.top(n, t, args.top) for t in steps]}
+                          for n in range(1, len(lens.probabilities) + 1)]}
+    text = "\n".join(f"layer {n}: mean entropy {lens.entropy[n - 1].mean():.3f} nats, "
+                     f"mean KL to the output {lens.kl_to_output[n - 1].mean():.3f} nats"
+                     for n in range(1, len(lens.probabilities) + 1))
+    _emit(args, payload, text)
+    return 0
+
+
 def _sample(args) -> int:
     from .sampling import sample_tunes
 
@@ -170,6 +203,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--temperature", type=float, default=1.0)
     p = command("activations", _activations, "h_t and next-token distributions over a tune")
     p.add_argument("--tokens", required=True, help='v2 tokens, e.g. "M:4/4 K:Cmaj |: c 2 ..."')
+    p = command("internals", _internals, "every layer's gates i, f, o, g, cell c and output h per step")
+    p.add_argument("--tokens", required=True, help='v2 tokens, e.g. "M:4/4 K:Cmaj |: c 2 ..."')
+    p = command("lens", _lens, "logit lens: each layer's h_t decoded through V and v, entropy and KL per step")
+    p.add_argument("--tokens", required=True, help='v2 tokens, e.g. "M:4/4 K:Cmaj |: c 2 ..."')
+    p.add_argument("--top", type=_positive_int, default=5, help="top tokens per layer and step (default 5)")
     p = command("sample", _sample, "compose tunes")
     p.add_argument("--n", type=_positive_int, default=1)
     p.add_argument("--seed", type=int)

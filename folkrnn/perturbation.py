@@ -24,11 +24,11 @@ def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def entropy(p: np.ndarray) -> float:
-    """Shannon entropy in nats."""
+def entropy(p: np.ndarray) -> float | np.ndarray:
+    """Shannon entropy in nats along the last axis (a float for a single distribution)."""
     p = np.asarray(p, dtype=np.float64)
-    nz = p[p > 0]
-    return float(-(nz * np.log(nz)).sum())
+    h = -(p * np.log(np.where(p > 0, p, 1.0))).sum(axis=-1)
+    return float(h) if h.ndim == 0 else h
 
 
 def perturbed_logits(svd: SoftmaxSVD, scales: Mapping[int, float]) -> np.ndarray:
