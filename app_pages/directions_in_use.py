@@ -3,9 +3,7 @@
 import streamlit as st
 
 from explorer.abcjs import render_abc
-from explorer.beyond import (
-    activations, composed, direction_usage_survey, parse_tokens, sampling_controls, seed_tokens,
-)
+from explorer.beyond import activations, choose_tune, direction_usage_survey
 from explorer.charts import (
     decomposition_chart, projection_heatmap, share_chart, usage_category_heatmap, usage_chart, variation_chart,
 )
@@ -14,7 +12,6 @@ from explorer.models import svd
 from explorer.session import current_model
 from explorer.widgets import chart_with_csv, show_chart
 from folkrnn.abc import to_abc
-from folkrnn.examples import PART5_TUNE
 from folkrnn.directions import logit_decomposition, projections
 
 weights = current_model()
@@ -30,24 +27,7 @@ st.markdown(
 
 # ---------------------------------------------------------------------------------------------
 st.header("One tune", divider="gray")
-source = st.radio("Tune", ["Compose", "Type"], key="source", bind="query-params", horizontal=True,
-                  captions=["sample one now", "type or paste v2 tokens"])
-tokens = None
-if source == "Type":
-    text = st.text_area("Tune in folk-rnn v2 tokens", " ".join(PART5_TUNE), key="tokens", bind="query-params",
-                        height=100, help="Space-separated tokens; the default is the tune of part 5 of the blog.")
-    tokens = parse_tokens(vocabulary, text)
-else:
-    prefix = seed_tokens(vocabulary, columns=st.columns(2))
-    cols = st.columns(3)
-    T, seed = sampling_controls(columns=cols[:2])
-    with cols[2]:
-        max_length = st.number_input("Longest tune (tokens)", 20, 1000, 400, step=10, key="length",
-                                     bind="query-params")
-    tune = composed(weights, 1, prefix, T, seed, max_length)[0]
-    tokens = tune.tokens
-    verdict = tune.verdict
-    st.caption(f"{len(tokens)} tokens · " + ("well-formed" if verdict.ok else f"not well-formed: {verdict.reason}"))
+tokens = choose_tune(weights)
 
 
 @st.fragment

@@ -75,7 +75,23 @@ PAGE_CHANGES = {  # page -> (widget kind, key, two values to alternate)
     "app_pages/compose.py": ("slider", "T", (1.0, 1.05)),
     "app_pages/fewer_directions.py": ("slider", "k", (30, 29)),
     "app_pages/compare.py": ("toggle", "log", (True, False)),
+    "app_pages/layers.py": ("number_input", "unit", (3, 4)),
+    "app_pages/self_similarity.py": ("slider", "threshold", (0.5, 0.55)),
+    "app_pages/logit_lens.py": ("slider", "step", (3, 4)),
+    "app_pages/input_layer.py": ("selectbox", "matrix", ("layer 1 W_x forget", "V")),
 }
+INSIDE_PAGES = ["app_pages/layers.py", "app_pages/self_similarity.py", "app_pages/logit_lens.py",
+                "app_pages/input_layer.py"]
+FIRST_OPEN = """
+import sys, time
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file("streamlit_app.py", default_timeout=600)
+at.run()  # the server's model, loaded once
+started = time.perf_counter()
+at.switch_page(sys.argv[1]).run()
+assert not at.exception, at.exception
+print(time.perf_counter() - started)
+"""
 
 
 def apptest_reruns(repeat: int) -> dict:
@@ -97,6 +113,20 @@ def apptest_reruns(repeat: int) -> dict:
             times.append(time.perf_counter() - started)
             assert not at.exception, (page, at.exception)
         results[page] = median_ms(times)
+    return results
+
+
+def inside_first_open(repeat: int) -> dict:
+    """Each "Inside the LSTM" page opened for the first time in a fresh process (nothing cached but
+    the model): the default tune's whole computation, median seconds per page."""
+    results = {}
+    for page in INSIDE_PAGES:
+        times = []
+        for _ in range(repeat):
+            out = subprocess.run([sys.executable, "-c", FIRST_OPEN, page], cwd=ROOT, capture_output=True,
+                                 text=True, check=True).stdout
+            times.append(float(out.strip().splitlines()[-1]))
+        results[page] = statistics.median(times)
     return results
 
 
@@ -334,8 +364,8 @@ def verdict(ok: bool) -> str:
 
 
 def report(r: dict, command: str) -> str:
-    load, pages, cold, rss, samp, train, browser = (
-        r.get(k) for k in ("load", "pages", "cold", "rss", "sampling", "training", "browser"))
+    load, pages, inside, cold, rss, samp, train, browser = (
+        r.get(k) for k in ("load", "pages", "inside", "cold", "rss", "sampling", "training", "browser"))
     lines = [
         "# Benchmarks", "",
         f"Command: `{command}` · machine: {machine()} · {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
@@ -351,6 +381,10 @@ def report(r: dict, command: str) -> str:
     if pages:
         for page, ms in pages.items():
             lines.append(f"| AppTest warm rerun after a widget change: `{page}` | {ms:.0f} ms | ≤ 50 ms | {verdict(ms <= 50)} |")
+    if inside:
+        for page, seconds in inside.items():
+            lines.append(f"| first open of `{page}` in a fresh app (default tune, nothing cached but the model) | "
+                         f"{seconds:.2f} s | ≤ 2 s | {verdict(seconds <= 2)} |")
     if cold:
         lines.append(f"| `streamlit run` to first chart in Chromium: this app (spectrum page) vs Streamlit's minimal app | "
                      f"{cold['app_ms']:.0f} ms vs {cold['minimal_ms']:.0f} ms = {cold['ratio']:.2f}× | ≤ 2× | {verdict(cold['ratio'] <= 2)} |")
@@ -381,13 +415,15 @@ def report(r: dict, command: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument("--only", nargs="*", choices=["load", "pages", "cold", "rss", "sampling", "training", "browser"])
+    parser.add_argument("--only", nargs="*", choices=["load", "pages", "inside", "cold", "rss", "sampling", "training",
+                                                      "browser"])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     os.chdir(ROOT)
-    wanted = args.only or ["load", "pages", "sampling", "training", "cold", "browser", "rss"]
+    wanted = args.only or ["load", "pages", "inside", "sampling", "training", "cold", "browser", "rss"]
     runners = {"load": lambda: load_and_svd(args.repeat), "pages": lambda: apptest_reruns(args.repeat),
+               "inside": lambda: inside_first_open(max(3, args.repeat // 2)),
                "cold": lambda: browser_cold_start(max(3, args.repeat // 2)), "rss": peak_rss,
                "sampling": lambda: sampling(args.repeat), "training": training,
                "browser": lambda: browser_reruns(args.repeat)}

@@ -55,6 +55,32 @@ def sampling_controls(key_prefix: str = "", columns=None, temperature: float = 1
     return float(T), int(seed)
 
 
+def choose_tune(weights: ModelWeights, default: str = "Compose", key_prefix: str = "") -> list[str] | None:
+    """A tune to run the network over, composed now or typed (default: the part-5 tune), in the URL
+    under keys starting with ``key_prefix``; None, with a message on the page, when the typed text
+    is empty or holds unknown tokens."""
+    from folkrnn.examples import PART5_TUNE
+
+    sources = ["Compose", "Type"]
+    source = st.radio("Tune", sources, index=sources.index(default), key=f"{key_prefix}source", bind="query-params",
+                      horizontal=True, captions=["sample one now", "type or paste v2 tokens"])
+    if source == "Type":
+        text = st.text_area("Tune in folk-rnn v2 tokens", " ".join(PART5_TUNE), key=f"{key_prefix}tokens",
+                            bind="query-params",
+                            height=100, help="Space-separated tokens; the default is the tune of part 5 of the blog.")
+        return parse_tokens(weights.vocabulary, text)
+    prefix = seed_tokens(weights.vocabulary, key_prefix, columns=st.columns(2))
+    cols = st.columns(3)
+    T, seed = sampling_controls(key_prefix, columns=cols[:2])
+    with cols[2]:
+        max_length = st.number_input("Longest tune (tokens)", 20, 1000, 400, step=10, key=f"{key_prefix}length",
+                                     bind="query-params")
+    tune = composed(weights, 1, prefix, T, seed, max_length)[0]
+    verdict = tune.verdict
+    st.caption(f"{len(tune.tokens)} tokens · " + ("well-formed" if verdict.ok else f"not well-formed: {verdict.reason}"))
+    return tune.tokens
+
+
 def _checked(tunes: list[Tune]) -> list[Tune]:
     """The tunes with their well-formedness verdicts computed, so that the copies ``st.cache_data``
     hands out on every rerun carry them (checking 50 tunes took about 20 ms of each rerun)."""

@@ -31,7 +31,7 @@ def _token_tooltip(value: str, title: str) -> list:
             alt.Tooltip(f"{value}:Q", title=title, format=".4f")]
 
 
-def spectrum_chart(frame: pd.DataFrame, log_scale: bool = False) -> alt.Chart:
+def spectrum_chart(frame: pd.DataFrame, log_scale: bool = False, title: str = "Singular values of V") -> alt.Chart:
     """s_i against i, on a linear or log y axis."""
     y = alt.Y("singular_value:Q", title="singular value s_i",
               scale=alt.Scale(type="log") if log_scale else alt.Scale(zero=True))
@@ -40,7 +40,7 @@ def spectrum_chart(frame: pd.DataFrame, log_scale: bool = False) -> alt.Chart:
         tooltip=[alt.Tooltip("direction:Q", title="i"), alt.Tooltip("singular_value:Q", title="s_i", format=".3f")],
     )
     return (base.mark_line(color="#4e79a7") + base.mark_circle(size=30, color="#4e79a7")).properties(
-        title="Singular values of V", height=320)
+        title=title, height=320)
 
 
 def energy_chart(frame: pd.DataFrame) -> alt.Chart:
@@ -65,7 +65,7 @@ def spectrum_history_chart(frame: pd.DataFrame) -> alt.Chart:
                  alt.Tooltip("s1_over_s2:Q", title="s_1/s_2", format=".2f"),
                  alt.Tooltip("top_minus_u1:N", title="top of softmax(v − s_1 u_1)"),
                  alt.Tooltip("top_plus_u1:N", title="top of softmax(v + s_1 u_1)")],
-    ).properties(title="The spectrum while the model trained", height=280)
+    ).properties(title="The spectrum while the model trained", height=320)
 
 
 def right_vectors_chart(frame: pd.DataFrame, sort_values: bool = False) -> alt.Chart:
@@ -158,11 +158,136 @@ DIVERGING = alt.Scale(scheme="redblue", domainMid=0, reverse=True)  # red positi
 PAIR = ["#4e79a7", "#e15759"]  # two models, or full vs truncated: blue then red
 
 
+SIGNAL_TITLES = {"h": "output h_t", "c": "cell c_t", "i": "input gate i_t", "f": "forget gate f_t",
+                 "o": "output gate o_t", "g": "cell input g_t"}
+
+
+def _step_axis(title: str = "step t: token h_t predicts") -> alt.X:
+    return alt.X("label:N", sort=alt.EncodingSortField(field="step", order="ascending"), title=title,
+                 axis=alt.Axis(labelAngle=-90, labelFontSize=8, labelLimit=60))
+
+
+def _bar_lines(frame: pd.DataFrame) -> alt.Chart:
+    """Dashed rules at the steps that predict a bar line (token category "measure")."""
+    bars = frame[frame["category"] == "measure"].drop_duplicates("step")
+    return alt.Chart(bars).mark_rule(color="black", strokeDash=[3, 3], opacity=0.5).encode(
+        x=_step_axis(), tooltip=[alt.Tooltip("step:Q", title="bar line at step"), alt.Tooltip("predicts:N")])
+
+
 def _pair_color(frame: pd.DataFrame, field: str, range_=PAIR) -> alt.Color:
     """Fixed colours for a field with two (or few) values, in the order they appear in ``frame``."""
     domain = list(dict.fromkeys(frame[field]))
     return alt.Color(f"{field}:N", title=None, scale=alt.Scale(domain=domain, range=list(range_)[: len(domain)]),
                      legend=alt.Legend(orient="top", labelLimit=400))
+
+
+LENS_MEASURES = {"KL": "kl_to_output", "entropy": "entropy"}  # the page's choices: the frame's columns
+_LENS_TITLES = {"kl_to_output": "KL(p_out ‖ p_layer), nats", "entropy": "entropy, nats"}
+
+
+def lens_heatmap(frame: pd.DataFrame, measure: str = "kl_to_output") -> alt.Chart:
+    """The logit lens over a tune: steps (x, the token each predicts) by layers (y), coloured by
+    ``measure`` (a column of :func:`explorer.frames.lens_frame`: kl_to_output or entropy)."""
+    return alt.Chart(frame).mark_rect().encode(
+        x=_step_axis(), y=alt.Y("layer:O", title="layer", sort="descending"),
+        color=alt.Color(f"{measure}:Q", title=_LENS_TITLES[measure], scale=alt.Scale(scheme="viridis")),
+        tooltip=[alt.Tooltip("step:Q"), alt.Tooltip("read:N", title="just read"),
+                 alt.Tooltip("predicts:N", title="next in the tune"), alt.Tooltip("layer:O"),
+                 alt.Tooltip("kl_to_output:Q", title="KL to the output", format=".3f"),
+                 alt.Tooltip("entropy:Q", format=".3f"), alt.Tooltip("top_token:N", title="likeliest decoded"),
+                 alt.Tooltip("top_probability:Q", title="its probability", format=".3f")],
+    ).properties(title="Each layer decoded through V and v", height=280)
+
+
+def activation_heatmap(frame: pd.DataFrame, signal: str, units: list[int]) -> alt.Chart:
+    """One signal of one layer over a tune (x: steps, y: ``units`` in that order), bar lines dashed.
+    Gates in [0, 1] get a sequential scale; h, c and g a diverging one centred on 0."""
+    scale = (alt.Scale(scheme="viridis", domain=[0, 1]) if signal in "ifo"
+             else DIVERGING)
+    heat = alt.Chart(frame).mark_rect().encode(
+        x=_step_axis(), y=alt.Y("unit:O", sort=units, title="unit", axis=alt.Axis(labelFontSize=7)),
+        color=alt.Color("value:Q", scale=scale, title=SIGNAL_TITLES[signal]),
+        tooltip=[alt.Tooltip("step:Q"), alt.Tooltip("read:N", title="token read"),
+                 alt.Tooltip("predicts:N", title="token predicted"), alt.Tooltip("unit:O"),
+                 alt.Tooltip("value:Q", title=SIGNAL_TITLES[signal], format=".4f")],
+    )
+    return (heat + _bar_lines(frame)).properties(title=f"{SIGNAL_TITLES[signal]} over the tune",
+                                                 height=160 + max(120, 6 * len(units)))
+
+
+def unit_trace_chart(frame: pd.DataFrame, signal: str) -> alt.Chart:
+    """One unit's signal over the tune, bar lines dashed."""
+    line = alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(size=14)).encode(
+        x=_step_axis(), y=alt.Y("value:Q", title=SIGNAL_TITLES[signal]),
+        tooltip=[alt.Tooltip("step:Q"), alt.Tooltip("read:N", title="token read"),
+                 alt.Tooltip("predicts:N", title="token predicted"), alt.Tooltip("value:Q", format=".4f")],
+    )
+    return (line + _bar_lines(frame)).properties(title="The chosen unit", height=320)
+
+
+def activation_histogram_chart(frame: pd.DataFrame, signal: str) -> alt.Chart:
+    """Per layer, the distribution of a signal's values over every step and unit."""
+    return alt.Chart(frame).mark_bar(opacity=0.6, binSpacing=0).encode(
+        x=alt.X("start:Q", title=SIGNAL_TITLES[signal], bin="binned"), x2="end:Q",
+        y=alt.Y("share:Q", title="share of values", stack=None, axis=alt.Axis(format="%")),
+        color=alt.Color("layer:N", title=None, legend=alt.Legend(orient="top")),
+        tooltip=[alt.Tooltip("layer:N"), alt.Tooltip("start:Q", title="from", format=".3f"),
+                 alt.Tooltip("end:Q", title="to", format=".3f"), alt.Tooltip("share:Q", format=".2%")],
+    ).properties(title="Distribution per layer", height=320)
+
+
+def unit_peaks_chart(frame: pd.DataFrame, signal: str) -> alt.Chart:
+    """Each unit's max |activation| over the tune, sorted, one line per layer."""
+    return alt.Chart(frame).mark_line().encode(
+        x=alt.X("rank:Q", title="units, sorted"), y=alt.Y("peak:Q", title=f"max |{signal}| over the tune"),
+        color=alt.Color("layer:N", title=None, legend=alt.Legend(orient="top")),
+        tooltip=[alt.Tooltip("layer:N"), alt.Tooltip("rank:Q"), alt.Tooltip("unit:Q"),
+                 alt.Tooltip("peak:Q", title="max |value|", format=".4f")],
+    ).properties(title="Each unit's largest activation", height=320)
+
+
+def step_gramian_heatmap(frame: pd.DataFrame, bar_steps: list[int], kind: str, title: str) -> alt.Chart:
+    """A Gramian over a tune's steps (both axes: step), grid lines at the steps that read a bar line."""
+    heat = alt.Chart(frame).mark_rect().encode(
+        x=alt.X("step_a:O", title="step", axis=alt.Axis(labels=False, ticks=False)),
+        y=alt.Y("step_b:O", title="step", axis=alt.Axis(labels=False, ticks=False)),
+        color=alt.Color("value:Q", title=kind, scale=DIVERGING if kind == "cosine" else alt.Scale(scheme="viridis")),
+        tooltip=[alt.Tooltip("step_a:O", title="step s"), alt.Tooltip("read_a:N", title="s read"),
+                 alt.Tooltip("predicts_a:N", title="s predicts"), alt.Tooltip("step_b:O", title="step t"),
+                 alt.Tooltip("read_b:N", title="t read"), alt.Tooltip("predicts_b:N", title="t predicts"),
+                 alt.Tooltip("value:Q", title=kind, format=".3f")],
+    )
+    grid = pd.DataFrame({"step": bar_steps})
+    lines = alt.Chart(grid).mark_rule(color="black", opacity=0.25)
+    tip = [alt.Tooltip("step:O", title="bar line read at step")]
+    return (heat + lines.encode(x="step:O", tooltip=tip) + lines.encode(y="step:O", tooltip=tip)).properties(
+        title=title, width=420, height=440)
+
+
+def token_gramian_heatmap(frame: pd.DataFrame, title: str) -> alt.Chart:
+    """Cosines between the tokens' embeddings, tokens grouped by category on both axes."""
+    def axis(which: str):
+        return dict(field=f"token_{which}", type="nominal", title=None,
+                    sort=alt.EncodingSortField(field=f"order_{which}", order="ascending"),
+                    axis=alt.Axis(labelFontSize=6, labelOverlap=False))
+    return alt.Chart(frame).mark_rect().encode(
+        x=alt.X(**axis("a")), y=alt.Y(**axis("b")),
+        color=alt.Color("value:Q", title="cosine", scale=alt.Scale(scheme="redblue", reverse=True, domain=[-1, 1])),
+        tooltip=[alt.Tooltip("token_a:N", title="token"), alt.Tooltip("category_a:N", title="its category"),
+                 alt.Tooltip("token_b:N", title="other token"), alt.Tooltip("category_b:N", title="its category"),
+                 alt.Tooltip("value:Q", title="cosine", format=".3f")],
+    ).properties(title=title, width=640, height=680)
+
+
+def stable_rank_chart(frame: pd.DataFrame) -> alt.Chart:
+    """Stable rank ||W||_F² / ||W||_2² of every weight matrix, grouped by layer and kind."""
+    return alt.Chart(frame).mark_bar().encode(
+        x=alt.X("matrix:N", sort=None, title=None, axis=alt.Axis(labelAngle=-60, labelFontSize=8)),
+        y=alt.Y("stable_rank:Q", title="stable rank"),
+        color=alt.Color("kind:N", title=None, legend=alt.Legend(orient="top")),
+        tooltip=[alt.Tooltip("matrix:N"), alt.Tooltip("shape:N"), alt.Tooltip("s_1:Q", format=".2f"),
+                 alt.Tooltip("stable_rank:Q", title="stable rank", format=".2f")],
+    ).properties(title="Stable rank of every weight matrix", height=380)
 
 
 KIND_COLORS = alt.Scale(domain=["direction", "other", "bias", "logit"],
@@ -171,8 +296,7 @@ KIND_COLORS = alt.Scale(domain=["direction", "other", "bias", "logit"],
 
 def projection_heatmap(frame: pd.DataFrame, step: int | None = None) -> alt.Chart:
     """w_i . h_t over the steps of a tune (x: token predicted, in order) and directions (y)."""
-    x = alt.X("label:N", sort=alt.EncodingSortField(field="step", order="ascending"),
-              title="step t: token h_t predicts", axis=alt.Axis(labelAngle=-90, labelFontSize=8, labelLimit=60))
+    x = _step_axis()
     heat = alt.Chart(frame).mark_rect().encode(
         x=x,
         y=alt.Y("direction:O", title="direction i"),

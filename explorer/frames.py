@@ -7,24 +7,33 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from folkrnn import ModelWeights, SoftmaxSVD, Vocabulary
+from folkrnn import CATEGORIES, ModelWeights, SoftmaxSVD, Vocabulary
 from folkrnn.directions import LogitDecomposition
+from folkrnn.input_layer import MatrixSpectrum
+from folkrnn.internals import unit_peaks
 from folkrnn.spectrum import ORIGINAL_V2, top_pushed_tokens
 from folkrnn.vocab import END, START, token_category
 
 if TYPE_CHECKING:  # torch-side types, for annotations only: this module stays numpy-only
+    from folkrnn.lens import LogitLens
     from folkrnn.comparison import Match
     from folkrnn.sampling import Tune
     from folkrnn.usage import DirectionUsage
 
 
-def spectrum_frame(svd: SoftmaxSVD) -> pd.DataFrame:
+def singular_values_frame(s: np.ndarray) -> pd.DataFrame:
     """One row per direction i: s_i and the cumulative energy of directions 1..i."""
+    s = np.asarray(s, dtype=np.float64)
     return pd.DataFrame({
-        "direction": np.arange(1, svd.rank + 1),
-        "singular_value": svd.s,
-        "cumulative_energy": svd.energy,
+        "direction": np.arange(1, len(s) + 1),
+        "singular_value": s,
+        "cumulative_energy": np.cumsum(s**2) / np.sum(s**2),
     })
+
+
+def spectrum_frame(svd: SoftmaxSVD) -> pd.DataFrame:
+    """The spectrum of V: :func:`singular_values_frame` of s_1..s_r."""
+    return singular_values_frame(svd.s)
 
 
 def _pushed(svd: SoftmaxSVD, i: int, sign: float) -> str:
@@ -131,15 +140,120 @@ def steps_frame(tokens: Sequence[str]) -> pd.DataFrame:
     })
 
 
-def projections_frame(tokens: Sequence[str], projections: np.ndarray, directions: Sequence[int]) -> pd.DataFrame:
-    """Long table of w_i . h_t: step, read, predicts, label, direction, value (directions from 1)."""
+def step_matrix_frame(tokens: Sequence[str], matrix: np.ndarray, columns: Sequence[int], name: str,
+                      offset: int = 1) -> pd.DataFrame:
+    """Long table of a (steps, n) matrix over a tune: steps_frame's columns, ``name`` (column number,
+    the matrix column plus ``offset``) and value, for the chosen ``columns`` (already offset)."""
     steps = steps_frame(tokens)
-    directions = list(directions)
-    values = np.asarray(projections)[: len(steps), [i - 1 for i in directions]]
-    frame = steps.loc[steps.index.repeat(len(directions))].reset_index(drop=True)
-    frame["direction"] = np.tile(directions, len(steps))
+    columns = list(columns)
+    values = np.asarray(matrix)[: len(steps), [c - offset for c in columns]]
+    frame = steps.loc[steps.index.repeat(len(columns))].reset_index(drop=True)
+    frame[name] = np.tile(columns, len(steps))
     frame["value"] = values.reshape(-1)
     return frame
+
+
+def projections_frame(tokens: Sequence[str], projections: np.ndarray, directions: Sequence[int]) -> pd.DataFrame:
+    """Long table of w_i . h_t: step, read, predicts, label, direction, value (directions from 1)."""
+    return step_matrix_frame(tokens, projections, directions, "direction")
+
+
+def activation_histogram_frame(values_by_layer: Sequence[np.ndarray], bins: int = 40) -> pd.DataFrame:
+    """Per layer, a histogram of one signal's values over all steps and units: layer, bin edges, share."""
+    low = min(float(v.min()) for v in values_by_layer)
+    high = max(float(v.max()) for v in values_by_layer)
+    edges = np.linspace(low, high if high > low else low + 1.0, bins + 1)
+    rows = []
+    for n, values in enumerate(values_by_layer, start=1):
+        counts, _ = np.histogram(values, edges)
+        rows += [{"layer": f"layer {n}", "start": a, "end": b, "share": c / values.size}
+                 for a, b, c in zip(edges[:-1], edges[1:], counts)]
+    return pd.DataFrame(rows)
+
+
+def unit_peaks_frame(values_by_layer: Sequence[np.ndarray]) -> pd.DataFrame:
+    """Per layer, each unit's max |activation|, sorted: layer, rank (from 1), unit, peak."""
+    frames = []
+    for n, values in enumerate(values_by_layer, start=1):
+        units, peaks = unit_peaks(values)
+        frames.append(pd.DataFrame({"layer": f"layer {n}", "rank": np.arange(1, len(units) + 1),
+                                    "unit": units, "peak": peaks}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def step_gramian_frame(tokens: Sequence[str], G: np.ndarray) -> pd.DataFrame:
+    """Long table of a Gramian over a tune's steps: both steps, the tokens each read and predicts."""
+    steps = steps_frame(tokens)
+    n = len(steps)
+    a, b = np.repeat(np.arange(n), n), np.tile(np.arange(n), n)
+    return pd.DataFrame({
+        "step_a": a, "step_b": b, "read_a": steps["read"].to_numpy()[a], "read_b": steps["read"].to_numpy()[b],
+        "predicts_a": steps["predicts"].to_numpy()[a], "predicts_b": steps["predicts"].to_numpy()[b],
+        "value": np.asarray(G)[:n, :n].reshape(-1),
+    })
+
+
+def bar_line_steps(tokens: Sequence[str]) -> list[int]:
+    """The steps that read a bar line (token category "measure"): the grid lines of a step Gramian."""
+    steps = steps_frame(tokens)
+    return [int(t) for t, token in zip(steps["step"], steps["read"]) if token_category(token) == "measure"]
+
+
+def token_gramian_frame(vocabulary: Vocabulary, G: np.ndarray) -> pd.DataFrame:
+    """Long table of a (vocab, vocab) Gramian, tokens ordered by category then index (``order``)."""
+    tokens, categories = vocabulary.tokens, vocabulary.categories
+    order = sorted(range(len(tokens)), key=lambda j: (CATEGORIES.index(categories[j]), j))
+    position = np.empty(len(tokens), dtype=int)
+    position[order] = np.arange(len(tokens))
+    n = len(tokens)
+    a, b = np.repeat(np.arange(n), n), np.tile(np.arange(n), n)
+    return pd.DataFrame({
+        "token_a": np.array(tokens)[a], "token_b": np.array(tokens)[b],
+        "category_a": np.array(categories)[a], "category_b": np.array(categories)[b],
+        "order_a": position[a], "order_b": position[b], "value": np.asarray(G).reshape(-1),
+    })
+
+
+def weight_spectra_frame(spectra: Sequence[MatrixSpectrum]) -> pd.DataFrame:
+    """One row per weight matrix: name, layer, kind (W_x, W_h, V), gate, shape, s_1 and stable rank."""
+    rows = []
+    for m in spectra:
+        parts = m.name.split()
+        rows.append({"matrix": m.name, "layer": parts[1] if parts[0] == "layer" else "softmax",
+                     "kind": parts[2] if parts[0] == "layer" else "V", "gate": parts[3] if parts[0] == "layer" else "",
+                     "shape": f"{m.shape[0]} × {m.shape[1]}", "s_1": float(m.s[0]), "stable_rank": m.stable_rank})
+    return pd.DataFrame(rows)
+
+
+def right_vector_tokens_frame(rows: Sequence[Mapping]) -> pd.DataFrame:
+    """The rows of :func:`folkrnn.input_layer.top_tokens_of_right_vectors` as a table: direction, s
+    and the tokens at either end of each right singular vector."""
+    return pd.DataFrame([{"direction": r["direction"], "s": r["s"],
+                          "largest": ", ".join(t for t, _ in r["largest"]),
+                          "smallest": ", ".join(t for t, _ in r["smallest"])} for r in rows])
+
+
+def lens_frame(lens: LogitLens) -> pd.DataFrame:
+    """Long table of the logit lens: per step and layer, the entropy of softmax(V h_t + v), its KL
+    divergence from the network's output, and its likeliest token."""
+    steps = steps_frame(lens.tokens)
+    layers, n_steps = lens.entropy.shape
+    frame = pd.concat([steps.assign(layer=n) for n in range(1, layers + 1)], ignore_index=True)
+    frame["entropy"] = lens.entropy.reshape(-1)
+    frame["kl_to_output"] = lens.kl_to_output.reshape(-1)
+    best = lens.probabilities.argmax(axis=-1).reshape(-1)
+    frame["top_token"] = [lens.vocabulary_tokens[j] for j in best]
+    frame["top_probability"] = lens.probabilities.max(axis=-1).reshape(-1)
+    return frame
+
+
+def lens_top_frame(lens: LogitLens, step: int, k: int = 5) -> pd.DataFrame:
+    """The ``k`` likeliest tokens each layer decodes to at ``step``: layer, rank, token, probability."""
+    return pd.DataFrame([
+        {"layer": n, "rank": rank, "token": token, "probability": p}
+        for n in range(1, lens.probabilities.shape[0] + 1)
+        for rank, (token, p) in enumerate(lens.top(n, step, k), start=1)
+    ])
 
 
 def decomposition_frame(d: LogitDecomposition, svd: SoftmaxSVD, top: int) -> pd.DataFrame:

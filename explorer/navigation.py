@@ -42,10 +42,15 @@ DIRECTIONS_IN_USE = PageSpec("directions_in_use.py", "Directions in use", "insig
 COMPOSE = PageSpec("compose.py", "Compose", "piano", "compose")
 FEWER = PageSpec("fewer_directions.py", "Fewer directions", "compress", "fewer")
 COMPARE = PageSpec("compare.py", "Compare models", "compare_arrows", "compare")
+LAYERS = PageSpec("layers.py", "Layers over a tune", "view_week", "layers")
+LENS = PageSpec("logit_lens.py", "Logit lens", "layers", "lens")
+SIMILARITY = PageSpec("self_similarity.py", "Self-similarity", "grid_on", "similarity")
+INPUT_LAYER = PageSpec("input_layer.py", "The input layer", "input", "input-layer")
 
 SECTIONS = {
     "The softmax layer": [HOME, BIAS, SPECTRUM, RIGHT, LEFT, PERTURB],
     "Beyond the blog": [DIRECTIONS_IN_USE, COMPOSE, FEWER, COMPARE],
+    "Inside the LSTM": [LAYERS, SIMILARITY, LENS, INPUT_LAYER],
 }
 
 

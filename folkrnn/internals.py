@@ -97,3 +97,15 @@ def internals(weights: ModelWeights, tokens: Sequence[str]) -> Internals:
         x = result.h
     logits = x @ weights.V.T.astype(np.float64) + weights.v
     return Internals(list(tokens), inputs, layers, logits)
+
+
+def sparsity(values: np.ndarray, threshold: float = 0.1) -> float:
+    """The share of entries with |x| < ``threshold`` (Sturm's measure of how few units are active)."""
+    return float((np.abs(values) < threshold).mean())
+
+
+def unit_peaks(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(units, peaks): each unit's max |activation| over the steps, units sorted by it, largest first."""
+    peaks = np.abs(values).max(axis=0)
+    order = np.argsort(-peaks, kind="stable")
+    return order, peaks[order]

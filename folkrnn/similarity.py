@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from .internals import SIGNALS, Internals
+from .perturbation import softmax
+
 KINDS = ("cosine", "dot")
+STEP_SIGNALS = ("input", "output", *SIGNALS)  # one-hot x_t, p_t = softmax(V h_t + v), a layer's signal
 
 
 def one_hot(indices: np.ndarray, size: int) -> np.ndarray:
@@ -39,3 +43,16 @@ def share_of_pairs_above(distances: np.ndarray, threshold: float) -> float:
 def cosine_distances(X: np.ndarray) -> np.ndarray:
     """1 − cosine similarity between every two steps."""
     return 1.0 - gramian(X, "cosine")
+
+
+def step_signal(inside: Internals, signal: str, layer: int | None = None) -> np.ndarray:
+    """(steps, n) rows to compare: the one-hot input read at each step ("input"), the output
+    distribution p_t ("output"), or a signal of ``layer`` (from 1; one of SIGNALS)."""
+    if signal == "input":
+        return one_hot(inside.inputs, inside.logits.shape[1])
+    if signal == "output":
+        return softmax(inside.logits)
+    if signal not in SIGNALS or layer is None or not 1 <= layer <= len(inside.layers):
+        raise ValueError(f"signal {signal!r} of layer {layer!r}: choose input, output, or one of "
+                         f"{', '.join(SIGNALS)} with a layer in 1..{len(inside.layers)}")
+    return inside.layers[layer - 1].signal(signal)
