@@ -34,8 +34,9 @@ with cols[1]:
     signal = st.selectbox("Signal", SIGNALS, index=SIGNALS.index("h"), key="signal", bind="query-params",
                           help=" · ".join(f"{k}: {title}" for k, title in SIGNAL_TITLES.items()))
 with cols[2]:
-    shown = int(st.slider("Units shown", 8, H, min(64, H), step=8, key="units", bind="query-params",
-                          help="The units whose largest |value| over the tune is highest, in that order."))
+    shown = H if H <= 8 else int(st.slider(
+        "Units shown", 8, H, min(64, H), step=8, key="units", bind="query-params",
+        help="The units whose largest |value| over the tune is highest, in that order."))
 values = inside.layers[layer - 1].signal(signal)
 order, _ = unit_peaks(values)
 units = [int(u) for u in order[:shown]]

@@ -130,3 +130,23 @@ def test_input_layer_embeddings_svd_and_stable_ranks(weights):
     assert ranks.query("matrix == 'V'")["stable_rank"].item() == pytest.approx(spectra["V"].stable_rank)
     curve = chart_data(at, 2)
     np.testing.assert_allclose(curve["singular_value"], spectra["layer 1 W_x input"].s)
+
+
+@pytest.mark.parametrize("page", ["layers", "similarity", "lens", "input-layer"])
+def test_every_page_runs_on_another_models_shapes(monkeypatch, page):
+    """A two-layer, 8-unit model (as from an uploaded file): the pages adapt to its layers and units."""
+    import explorer.models
+    import explorer.session
+    from tests.factories import random_weights
+
+    small = random_weights(hidden=8, layers=2, seed=12)
+    monkeypatch.setattr(explorer.models, "embedded_model", lambda: small)
+    monkeypatch.setattr(explorer.session, "embedded_model", lambda: small)
+    at = open_page(page)
+    assert at.get("vega_lite_chart")
+    if page == "layers":
+        assert [s.value for s in at.selectbox if s.key == "layer"] == [2]
+        assert len(at.metric) == 2
+    if page == "lens":
+        lens = logit_lens(small, internals(small, PART5_TUNE))
+        assert [m.value for m in at.metric] == [f"{kl:.3f}" for kl in lens.kl_to_output.mean(axis=1)]
