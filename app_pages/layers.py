@@ -59,5 +59,8 @@ st.subheader("One unit next to the tune")
 unit = int(st.number_input("Unit", 0, H - 1, units[0], key="unit", bind="query-params",
                            help=f"0 … {H - 1}; the default is the unit with the largest |value| in the heatmap."))
 trace = step_matrix_frame(tokens, values, [unit], "unit", offset=0)
-chart_with_csv(f"layer{layer}_{signal}_unit{unit}", trace, unit_trace_chart, trace, signal)
-render_abc(to_abc(tokens), height=300, key="layers-abc")
+left, right = st.columns([3, 2])
+with left:
+    chart_with_csv(f"layer{layer}_{signal}_unit{unit}", trace, unit_trace_chart, trace, signal)
+with right:
+    render_abc(to_abc(tokens), height=360, key="layers-abc")
