@@ -126,6 +126,22 @@ def _lens(args) -> int:
     return 0
 
 
+def _copycheck(args) -> int:
+    from .copying import read_reference
+
+    w = load_model(args.model)
+    tokens = tokenize(args.tokens)
+    w.vocabulary.encode(tokens)  # unknown tokens: a clear error naming them
+    matches = read_reference(args.reference, w.vocabulary).nearest(tokens, args.n, args.k)
+    payload = {"tokens": tokens, "n": args.n,
+               "matches": [{"index": m.index, "shared": m.shared, "longest_run": m.longest_run,
+                            "edit_distance": m.edit_distance, "tokens": m.tokens} for m in matches]}
+    text = "\n".join(f"reference tune {m.index}: {m.shared:.1%} of the {args.n}-grams shared, longest shared run "
+                     f"{m.longest_run} tokens, edit distance {m.edit_distance:.3f}" for m in matches)
+    _emit(args, payload, text or f"no reference tune shares a {args.n}-gram with this tune")
+    return 0
+
+
 def _sample(args) -> int:
     from .sampling import sample_tunes
 
@@ -208,6 +224,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("lens", _lens, "logit lens: each layer's h_t decoded through V and v, entropy and KL per step")
     p.add_argument("--tokens", required=True, help='v2 tokens, e.g. "M:4/4 K:Cmaj |: c 2 ..."')
     p.add_argument("--top", type=_positive_int, default=5, help="top tokens per layer and step (default 5)")
+    p = command("copycheck", _copycheck, "the reference tunes nearest a tune, by shared n-grams of tokens")
+    p.add_argument("--tokens", required=True, help='v2 tokens, e.g. "M:4/4 K:Cmaj |: c 2 ..."')
+    p.add_argument("--reference", type=Path, required=True,
+                   help="v2-format transcriptions to compare with, e.g. folk-rnn's data_v2")
+    p.add_argument("--n", type=_positive_int, default=6, help="n-gram length in tokens (default 6)")
+    p.add_argument("--k", type=_positive_int, default=5, help="nearest tunes to list (default 5)")
     p = command("sample", _sample, "compose tunes")
     p.add_argument("--n", type=_positive_int, default=1)
     p.add_argument("--seed", type=int)
