@@ -15,3 +15,9 @@ class ShapeError(ModelFileError):
 
 class NonFiniteWeightsError(ModelFileError):
     """An array holds NaN or infinite values."""
+
+
+def one_line(error: BaseException | str, limit: int = 300) -> str:
+    """``error``'s message on one line (whitespace runs collapsed), at most ``limit`` characters."""
+    text = " ".join(str(error).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -13,8 +13,12 @@ from functools import cached_property
 from importlib import resources
 from typing import Iterable, Mapping, Sequence
 
+from .errors import ModelFileError
+
 START = "<s>"
 END = "</s>"
+MAX_TOKENS = 10_000  # folk-rnn's vocabularies have 137 to a few hundred tokens
+MAX_TOKEN_LENGTH = 100  # characters; v2's longest token has 6
 
 #: Category names in display order (legend order of every chart).
 CATEGORIES = (
@@ -111,6 +115,21 @@ class Vocabulary:
 
     def decode(self, indices: Iterable[int]) -> list[str]:
         return [self.tokens[i] for i in indices]
+
+
+def model_vocabulary(tokens: Sequence) -> Vocabulary:
+    """A model file's vocabulary, checked before it is built: 2 to MAX_TOKENS unique strings of at
+    most MAX_TOKEN_LENGTH characters, ``<s>`` and ``</s>`` among them (composing starts and ends there)."""
+    if not 2 <= len(tokens) <= MAX_TOKENS:
+        raise ModelFileError(f"the vocabulary has {len(tokens):,} tokens; a model may have 2 to {MAX_TOKENS:,}")
+    if not all(isinstance(t, str) and 0 < len(t) <= MAX_TOKEN_LENGTH for t in tokens):
+        raise ModelFileError(f"every token must be a string of 1 to {MAX_TOKEN_LENGTH} characters")
+    if len(set(tokens)) != len(tokens):
+        raise ModelFileError("the vocabulary has duplicate tokens")
+    missing = [t for t in (START, END) if t not in tokens]
+    if missing:
+        raise ModelFileError(f"the vocabulary lacks {' and '.join(missing)}")
+    return Vocabulary(tuple(tokens))
 
 
 def tokenize(text: str) -> list[str]:

@@ -8,30 +8,58 @@ Gate order everywhere is Lasagne's and PyTorch's: input, forget, cell, output.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 
-from .errors import NonFiniteWeightsError, ShapeError
+from .errors import ModelFileError, NonFiniteWeightsError, ShapeError
 from .vocab import Vocabulary
 
 GATES = ("input", "forget", "cell", "output")
+MAX_HIDDEN = 8192  # units per LSTM layer; folk-rnn v2 has 512
+MAX_LAYERS = 16  # folk-rnn v2 has 3
+MAX_METADATA_DEPTH = 32  # nesting of the metadata document; folk-rnn's is 3 deep
+MAX_METADATA_BYTES = 2 * 2**20  # as JSON; folk-rnn v2's training records take about 0.5 MB
 
 
 def _frozen(name: str, array: Any, shape: tuple[int, ...]) -> np.ndarray:
-    """A read-only float32 copy of ``array`` after checking its shape and values."""
+    """A read-only float32 copy of ``array`` after checking its type, its shape and that every value
+    is finite in float32 (float64 values past float32's range become infinite)."""
     array = np.asarray(array)
-    if array.dtype.kind not in "fiu":
-        raise ShapeError(f"{name}: expected a numeric array, got dtype {array.dtype}")
+    if array.dtype.kind not in "fiu" or array.dtype.fields is not None or array.dtype.subdtype is not None:
+        raise ShapeError(f"{name}: expected an array of plain numbers, got dtype {array.dtype}")
     if array.shape != shape:
         raise ShapeError(f"{name}: expected shape {shape}, got {array.shape}")
+    with np.errstate(over="ignore", invalid="ignore"):
+        array = np.array(array, dtype=np.float32)
     if not np.isfinite(array).all():
-        raise NonFiniteWeightsError(f"{name}: holds NaN or infinite values")
-    array = np.array(array, dtype=np.float32)
+        raise NonFiniteWeightsError(f"{name}: holds NaN or infinite values (in float32)")
     array.setflags(write=False)
     return array
+
+
+def _check_metadata(metadata: dict) -> None:
+    """The metadata must be a JSON document of string-keyed dicts, lists and scalars, nested at most
+    MAX_METADATA_DEPTH deep and at most MAX_METADATA_BYTES long (it is shown and saved with the model)."""
+    pending = [(metadata, 0)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > MAX_METADATA_DEPTH:
+            raise ModelFileError(f"the metadata nests deeper than {MAX_METADATA_DEPTH} levels")
+        if isinstance(value, dict):
+            if not all(isinstance(k, str) for k in value):
+                raise ModelFileError("the metadata has keys that are not strings")
+            pending += [(v, depth + 1) for v in value.values()]
+        elif isinstance(value, (list, tuple)):
+            pending += [(v, depth + 1) for v in value]
+        elif not (isinstance(value, (str, int, float)) or value is None):
+            raise ModelFileError(f"the metadata holds a {type(value).__name__}; only JSON values are allowed")
+    size = len(json.dumps(metadata))
+    if size > MAX_METADATA_BYTES:
+        raise ModelFileError(f"the metadata takes {size:,} bytes as JSON; the limit is {MAX_METADATA_BYTES:,}")
 
 
 def _digest(arrays, text: str = "") -> str:
@@ -77,11 +105,16 @@ class ModelWeights:
 
     @classmethod
     def checked(cls, vocabulary: Vocabulary, layers, V, v, metadata=None) -> "ModelWeights":
-        """Build a model, checking that every shape agrees with the vocabulary and layer sizes."""
+        """Build a model, checking that every shape agrees with the vocabulary and layer sizes, that
+        the sizes are in range and that the metadata is a small JSON document."""
         layers = tuple(layers)
-        if not layers:
-            raise ShapeError("model has no LSTM layers")
+        if not 1 <= len(layers) <= MAX_LAYERS:
+            raise ShapeError(f"the model has {len(layers)} LSTM layers; a model may have 1 to {MAX_LAYERS}")
         hidden = layers[0].h0.shape[0]
+        if not 1 <= hidden <= MAX_HIDDEN:
+            raise ShapeError(f"the LSTM layers have {hidden:,} units; a model may have 1 to {MAX_HIDDEN:,}")
+        metadata = dict(metadata or {})
+        _check_metadata(metadata)
         n_in = len(vocabulary)
         for i, layer in enumerate(layers):
             if layer.W_ih.shape != (4 * hidden, n_in) or layer.h0.shape != (hidden,):
@@ -94,7 +127,7 @@ class ModelWeights:
             layers,
             _frozen("V", V, (len(vocabulary), hidden)),
             _frozen("v", v, (len(vocabulary),)),
-            dict(metadata or {}),
+            metadata,
         )
 
     @property
