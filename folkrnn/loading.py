@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from . import checkpoint, original
+from . import checkpoint, sandbox
 from .errors import ModelFileError
 from .weights import ModelWeights
 
@@ -19,14 +19,17 @@ def default_model_path() -> Path:
 
 
 def load_bytes(data: bytes, max_bytes: int = MAX_MODEL_BYTES) -> ModelWeights:
-    """Load a project checkpoint or a folk-rnn metadata pickle from its bytes (format sniffed)."""
+    """Load a project checkpoint or a folk-rnn metadata pickle from its bytes (format sniffed).
+
+    Checkpoints are parsed here, their header checked before any array is read; pickles in a child
+    process with resource limits (:mod:`folkrnn.sandbox`)."""
     if len(data) > max_bytes:
         raise ModelFileError(f"the file is {len(data):,} bytes; the limit is {max_bytes:,}")
     if not data:
         raise ModelFileError("the file is empty")
     if checkpoint.is_checkpoint(data):
         return checkpoint.from_bytes(data)
-    return original.load_original(data)
+    return sandbox.load_isolated(data)
 
 
 def load_model(path: str | Path | None = None, max_bytes: int = MAX_MODEL_BYTES) -> ModelWeights:
