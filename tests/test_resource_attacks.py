@@ -1,0 +1,160 @@
+"""Model files that attack the loader's resources (tests/resource_attacks.py) are refused cleanly: by
+the command line with exit status 2 and one line on stderr, in-process by the checks alone (the
+sandbox is a second line, tested here with children that crash, spin and allocate), and under a
+bounded fuzz of valid files. Timing targets (2 s, 300 MB) are measured by
+scripts/hostile_load_report.py; the bound here only allows for a busy machine."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from folkrnn import checkpoint, sandbox
+from folkrnn.errors import ModelFileError
+from folkrnn.loading import load_bytes, load_model
+from folkrnn.original import load_original
+from tests.py2pickle import dumps_py2, folkrnn_metadata
+from tests.resource_attacks import TOKENS, resource_attack_files
+
+LOOSE_TIME_LIMIT_S = 20  # per file through the command line, with other tests running alongside
+
+
+@pytest.fixture(scope="module")
+def attacks():
+    return resource_attack_files()
+
+
+def _cli_info(path) -> tuple[subprocess.CompletedProcess, float]:
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "folkrnn", "info", "--model", str(path), "--json"],
+                          capture_output=True, text=True, timeout=120)
+    return done, time.perf_counter() - start
+
+
+def test_corpus_covers_every_class_of_the_issue(attacks):
+    names = {name.split("/", 1)[1] for name, _ in attacks}
+    for name in ("dtype_field_out_of_range", "deep_tuple_dict_key", "memo_index_2_27", "bytearray8_length_2_31",
+                 "colliding_int_keys_80k", "dict_3m_keys", "nested_lists_in_metadata", "safetensors_header_nesting",
+                 "safetensors_metadata_nesting", "bfloat16_tensor", "zero_sized_V", "unknown_codec_name",
+                 "vocab_without_start", "float64_overflows_float32", "hidden_size_0", "metadata_45mb",
+                 "vocabulary_1m_tokens", "datetime_array", "structured_array"):
+        assert name in names
+    assert len(attacks) >= 70 and all(len(data) <= 50 * 2**20 for _, data in attacks)
+
+
+def test_every_attack_gets_exit_2_and_one_line_from_the_cli(attacks, tmp_path):
+    paths = []
+    for name, data in attacks:
+        path = tmp_path / name.replace("/", ".")
+        path.write_bytes(data)
+        paths.append(path)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(_cli_info, paths))
+    failures = [f"{path.name}: exit {done.returncode} in {seconds:.1f} s: {done.stderr[-300:]!r}"
+                for path, (done, seconds) in zip(paths, results)
+                if done.returncode != 2 or done.stdout or len(done.stderr.strip().splitlines()) != 1
+                or not done.stderr.startswith(f"error: {path.name}: ") or seconds > LOOSE_TIME_LIMIT_S]
+    assert not failures, "\n".join(failures)
+
+
+def test_every_attack_is_refused_in_process_without_the_sandbox(attacks):
+    for name, data in attacks:
+        load = checkpoint.from_bytes if name.startswith("safetensors/") else load_original
+        with pytest.raises(ModelFileError) as caught:
+            load(data)
+        message = str(caught.value)
+        assert message and "\n" not in message and len(message) < 400, f"{name}: {message!r}"
+
+
+def test_valid_pickle_loads_through_the_sandbox_as_in_process():
+    data = dumps_py2(folkrnn_metadata(TOKENS, hidden=64, rng=6))
+    isolated, direct = load_bytes(data), load_original(data)
+    assert isolated.content_hash == direct.content_hash
+    assert isolated.metadata["experiment_id"] == direct.metadata["experiment_id"]
+    assert isolated.metadata["losses_eval_valid"] == pytest.approx(direct.metadata["losses_eval_valid"])
+    assert load_model().num_layers == 3  # the embedded checkpoint passes the header checks
+
+
+def _isolated_with_child(monkeypatch, code: str):
+    monkeypatch.setattr(sandbox, "_CHILD", code)
+    with pytest.raises(ModelFileError) as caught:
+        sandbox.load_isolated(b"\x80\x02N.")
+    return str(caught.value)
+
+
+def test_a_crashing_parser_is_reported_not_shared(monkeypatch):
+    message = _isolated_with_child(monkeypatch, "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)")
+    assert message == "the pickle parser crashed (SIGSEGV); the file is refused"
+
+
+def test_the_parser_is_limited_in_memory(monkeypatch):
+    code = ("import folkrnn.original as o\n"
+            "o.load_original = lambda data: bytearray(2**31)\n"
+            "from folkrnn.sandbox import child_main; child_main()")
+    assert _isolated_with_child(monkeypatch, code) == \
+        f"parsing the pickle needed over {sandbox.MEMORY_LIMIT_BYTES // 2**20} MB; the file is refused"
+
+
+def test_the_parser_is_limited_in_cpu_and_wall_time(monkeypatch):
+    spin = ("import resource\nfrom folkrnn.sandbox import _limit_resources\n_limit_resources()\n"
+            "resource.setrlimit(resource.RLIMIT_CPU, (1, resource.getrlimit(resource.RLIMIT_CPU)[1]))\n"
+            "while True: pass")
+    assert _isolated_with_child(monkeypatch, spin) == "the pickle parser ran out of CPU time; the file is refused"
+    monkeypatch.setattr(sandbox, "WALL_LIMIT_S", 1)
+    start = time.perf_counter()
+    assert _isolated_with_child(monkeypatch, "import time; time.sleep(60)") == \
+        "parsing the pickle took over 1 s; the file is refused"
+    assert time.perf_counter() - start < 30  # the sleeping child was killed, not waited for
+
+
+def test_an_unexpected_child_failure_is_one_line(monkeypatch):
+    message = _isolated_with_child(monkeypatch, "raise SystemExit('boom\\nsecond line')")
+    assert message == "the pickle parser failed (exit status 1: second line)"
+
+
+SMALL = dumps_py2(folkrnn_metadata(["<s>", "</s>", "M:4/4", "K:Cmaj", "c", "d"], hidden=3, layers=1, rng=2))
+SMALL_CHECKPOINT = checkpoint.to_bytes(load_original(SMALL))
+
+
+def _mutated(data: bytes, edits) -> bytes:
+    out = bytearray(data)
+    for position, value, kind in edits:
+        i = position % (len(out) + 1)
+        if kind == "replace" and i < len(out):
+            out[i] = value
+        elif kind == "insert":
+            out[i:i] = bytes([value])
+        else:
+            del out[i : i + value % 16]
+    return bytes(out)
+
+
+EDITS = st.lists(st.tuples(st.integers(0, 2**20), st.integers(0, 255), st.sampled_from(["replace", "insert", "delete"])),
+                 min_size=1, max_size=8)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@given(EDITS)
+def test_fuzzed_pickles_load_or_fail_with_a_model_file_error(edits):
+    try:
+        weights = load_original(_mutated(SMALL, edits))
+    except ModelFileError as exc:
+        assert "\n" not in str(exc)
+    else:
+        assert all(np.isfinite(layer.W_ih).all() for layer in weights.layers)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(EDITS)
+def test_fuzzed_checkpoints_load_or_fail_with_a_model_file_error(edits):
+    try:
+        checkpoint.from_bytes(_mutated(SMALL_CHECKPOINT, edits))
+    except ModelFileError as exc:
+        assert "\n" not in str(exc)
