@@ -142,6 +142,27 @@ def _copycheck(args) -> int:
     return 0
 
 
+def _beam(args) -> int:
+    from .abc import to_abc
+    from .search import beam_search
+
+    w = load_model(args.model)
+    prefix = tokenize(args.prefix or "")
+
+    def progress(found: int) -> None:
+        if not args.json:
+            print(f"\r{found} tokens", end="", file=sys.stderr, flush=True)
+
+    r = beam_search(w, prefix, args.block, args.keep, args.floor, args.max_length, args.max_candidates, progress)
+    tokens = [*prefix, *r.tokens]
+    payload = {"tokens": tokens, "abc": to_abc(tokens), "ended": r.ended, "log_probability": r.log_probability,
+               "missed_mass": r.missed_mass.tolist(), "candidates": r.candidates}
+    _emit(args, payload, f"\n{to_abc(tokens)}\nlog p {r.log_probability:.2f} over {len(r.tokens)} tokens"
+                         f"{'' if r.ended else ' (cut off at --max-length)'}; mean mass missed per step "
+                         f"{r.missed_mass.mean():.4f}; {r.candidates:,} continuations scored")
+    return 0
+
+
 def _sample(args) -> int:
     from .sampling import sample_tunes
 
@@ -230,6 +251,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="v2-format transcriptions to compare with, e.g. folk-rnn's data_v2")
     p.add_argument("--n", type=_positive_int, default=6, help="n-gram length in tokens (default 6)")
     p.add_argument("--k", type=_positive_int, default=5, help="nearest tunes to list (default 5)")
+    p = command("beam", _beam, "compose by beam search over blocks of tokens instead of sampling")
+    p.add_argument("--prefix", help='seed tokens, e.g. "M:6/8 K:Cmaj"')
+    p.add_argument("--block", type=_positive_int, default=2, help="tokens per search block (default 2)")
+    p.add_argument("--keep", type=float, default=0.1,
+                   help="fraction of the vocabulary explored at each depth, the likeliest first (default 0.1)")
+    p.add_argument("--floor", type=float, default=1e-4,
+                   help="drop continuations whose joint probability within the block is below this (default 1e-4)")
+    p.add_argument("--max-length", dest="max_length", type=_positive_int, default=400)
+    p.add_argument("--max-candidates", dest="max_candidates", type=_positive_int, default=4096,
+                   help="continuations kept per depth, the likeliest (default 4096): bounds time and memory")
     p = command("sample", _sample, "compose tunes")
     p.add_argument("--n", type=_positive_int, default=1)
     p.add_argument("--seed", type=int)

@@ -61,19 +61,49 @@ class Internals:
         return len(self.inputs)
 
 
+def _cell(z: np.ndarray, c: np.ndarray) -> dict[str, np.ndarray]:
+    """One LSTM update from the pre-activations z (..., 4H) and the previous cell c (..., H)."""
+    H = c.shape[-1]
+    i, f = _sigmoid(z[..., :H]), _sigmoid(z[..., H : 2 * H])
+    g, o = np.tanh(z[..., 2 * H : 3 * H]), _sigmoid(z[..., 3 * H :])
+    c = f * c + i * g
+    return {"i": i, "f": f, "o": o, "g": g, "c": c, "h": o * np.tanh(c)}
+
+
 def _layer(x_proj: np.ndarray, W_hh: np.ndarray, h0: np.ndarray, c0: np.ndarray) -> LayerInternals:
     """Step one layer from its input projections W_ih x_t + b (steps, 4H)."""
     steps, H = x_proj.shape[0], W_hh.shape[1]
     out = {name: np.empty((steps, H)) for name in SIGNALS}
     h, c, W_hh_T = h0, c0, W_hh.T
     for t in range(steps):
-        z = x_proj[t] + h @ W_hh_T
-        i, f, g, o = _sigmoid(z[:H]), _sigmoid(z[H : 2 * H]), np.tanh(z[2 * H : 3 * H]), _sigmoid(z[3 * H :])
-        c = f * c + i * g
-        h = o * np.tanh(c)
-        for name, value in (("i", i), ("f", f), ("o", o), ("g", g), ("c", c), ("h", h)):
-            out[name][t] = value
+        values = _cell(x_proj[t] + h @ W_hh_T, c)
+        h, c = values["h"], values["c"]
+        for name in SIGNALS:
+            out[name][t] = values[name]
     return LayerInternals(**out)
+
+
+#: The state of a batch of sequences: per layer (h, c), each (batch, H).
+State = list[tuple[np.ndarray, np.ndarray]]
+
+
+def initial_state(weights: ModelWeights, batch: int) -> State:
+    """Every layer's trained initial state, repeated over ``batch`` sequences."""
+    return [(np.tile(layer.h0.astype(np.float64), (batch, 1)), np.tile(layer.c0.astype(np.float64), (batch, 1)))
+            for layer in weights.layers]
+
+
+def step(weights: ModelWeights, state: State, inputs: np.ndarray) -> tuple[np.ndarray, State]:
+    """One step of a batch: read token indices ``inputs`` (batch,) from ``state``; return the
+    logits V h_t + v (batch, vocab) and the new state. The same equations as :func:`internals`."""
+    new_state, x = [], None
+    for n, (layer, (h, c)) in enumerate(zip(weights.layers, state)):
+        b = layer.b.astype(np.float64)
+        x_proj = layer.W_ih.T[inputs].astype(np.float64) + b if n == 0 else x @ layer.W_ih.T + b
+        values = _cell(x_proj + h @ layer.W_hh.T, c)
+        x = values["h"]
+        new_state.append((x, values["c"]))
+    return x @ weights.V.T + weights.v, new_state
 
 
 def encode_tune(vocabulary: Vocabulary, tokens: Sequence[str]) -> np.ndarray:
