@@ -6,6 +6,7 @@ scripts/hostile_load_report.py; the bound here only allows for a busy machine.""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import time
@@ -62,6 +63,21 @@ def test_every_attack_gets_exit_2_and_one_line_from_the_cli(attacks, tmp_path):
                 if done.returncode != 2 or done.stdout or len(done.stderr.strip().splitlines()) != 1
                 or not done.stderr.startswith(f"error: {path.name}: ") or seconds > LOOSE_TIME_LIMIT_S]
     assert not failures, "\n".join(failures)
+
+
+PLAIN_LOADS = (  # these files name numpy's globals only: nothing but numpy and CPython runs
+    "import pickle, sys\n"
+    "meta = pickle.loads(open(sys.argv[1], 'rb').read(), encoding='latin1')\n"
+    "meta['param_values'][0].astype('f8')  # as the old loader folded the embedding\n"
+)
+
+
+@pytest.mark.parametrize("name", ["pkl/dtype_field_out_of_range", "pkl/deep_tuple_dict_key"])
+def test_the_crashes_are_real_under_plain_pickle_loads(attacks, tmp_path, name):
+    path = tmp_path / "crash.pkl"
+    path.write_bytes(dict(attacks)[name])
+    done = subprocess.run([sys.executable, "-c", PLAIN_LOADS, str(path)], capture_output=True, timeout=60)
+    assert done.returncode == -signal.SIGSEGV, done.stderr[-300:]
 
 
 def test_every_attack_is_refused_in_process_without_the_sandbox(attacks):
