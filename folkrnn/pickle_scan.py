@@ -57,6 +57,8 @@ def _opcode_table() -> list[tuple | None]:
 
 
 _TABLE = _opcode_table()
+# Atoms with a fixed-size argument (ints, floats, None, empty containers): the scan's fast path.
+_ATOMS = [(1 + e[2], e[6]) if e and e[1] == "atom" and e[2] >= 0 and e[5] else None for e in _TABLE]
 
 
 def scan(data: bytes) -> int:
@@ -70,8 +72,14 @@ def scan(data: bytes) -> int:
     memo: list[int | None] = []
     hashed = count = pos = 0
     end = len(data)
-    table = _TABLE
+    table, atoms = _TABLE, _ATOMS
     while pos < end:
+        fast = atoms[data[pos]]
+        if fast is not None and count < MAX_OPCODES:
+            count += 1
+            pos += fast[0]
+            stack.append(fast[1])
+            continue
         entry = table[data[pos]]
         if entry is None:
             raise ModelFileError(f"not a readable pickle (unknown opcode {data[pos]:#04x} at byte {pos})")
