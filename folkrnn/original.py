@@ -89,6 +89,9 @@ class _Array:
     __hash__ = None  # as ndarray: never a dict key or set item
     array: np.ndarray | None = None
 
+    def __init__(self, unpickler: "_RestrictedUnpickler"):
+        self.unpickler = unpickler
+
     def __setstate__(self, state):
         if isinstance(state, tuple) and len(state) == 4:
             state = (1, *state)  # numpy's older, unversioned state
@@ -106,6 +109,7 @@ class _Array:
         if len(data) != math.prod(shape) * dtype.itemsize:
             raise ShapeError(f"numpy array of shape {shape} and dtype {dtype} needs "
                              f"{math.prod(shape) * dtype.itemsize:,} bytes of data; the file gives {len(data):,}")
+        self.unpickler.charge_array(len(data))
         self.array = np.frombuffer(data, dtype).reshape(shape, order="F" if fortran else "C").copy()
 
 
@@ -121,16 +125,6 @@ class _NDArrayName:
 
 
 _NDARRAY = _NDArrayName()
-
-
-def _reconstruct(cls, shape, dtype_code):
-    """numpy's ``_reconstruct(ndarray, (0,), 'b')`` as numpy pickles every array: an empty stand-in."""
-    if cls is not _NDARRAY:
-        raise RefusedPickleError("refused numpy _reconstruct of a class other than numpy.ndarray")
-    if shape != (0,) or dtype_code not in ("b", b"b"):
-        raise RefusedPickleError(f"refused numpy _reconstruct{_short((shape, dtype_code))}: numpy pickles "
-                                 "arrays as _reconstruct(ndarray, (0,), 'b')")
-    return _Array()
 
 
 def _scalar(dtype, data):
@@ -151,27 +145,30 @@ def _bytearray(data=b"", encoding="latin-1"):
 
 def _allowed_globals() -> dict[tuple[str, str], Any]:
     """Every global a folk-rnn metadata pickle names, under Python 2 and Python 3 module names
-    (``None``: a container built by :meth:`_RestrictedUnpickler.container`)."""
+    (a string names the :class:`_RestrictedUnpickler` method that stands for it in one load)."""
     admitted: dict[tuple[str, str], Any] = {}
     for module in ("numpy.core.multiarray", "numpy._core.multiarray"):
-        admitted[(module, "_reconstruct")] = _reconstruct
+        admitted[(module, "_reconstruct")] = "reconstruct"
         admitted[(module, "scalar")] = _scalar
     admitted[("numpy", "ndarray")] = _NDARRAY
     admitted[("numpy", "dtype")] = _Dtype
     for module in ("__builtin__", "builtins"):
-        for name, value in (("set", None), ("frozenset", None), ("dict", None), ("list", list),
-                            ("tuple", tuple), ("bytearray", _bytearray), ("complex", complex)):
-            admitted[(module, name)] = value
+        for name in ("set", "frozenset", "dict", "list", "tuple"):
+            admitted[(module, name)] = f"make_{name}"
+        admitted[(module, "bytearray")] = _bytearray
+        admitted[(module, "complex")] = complex
     return admitted
 
 
 class _RestrictedUnpickler(pickle.Unpickler):
+    """The unpickler of one file, keeping count of what it hashes and of the array data it copies."""
+
     _admitted = _allowed_globals()
-    _containers = {"set": set, "frozenset": frozenset, "dict": dict}
 
     def __init__(self, data: bytes, hashed: int):
         super().__init__(io.BytesIO(data), encoding="latin1")
         self.hashed = hashed  # non-string keys and items hashed so far (pickle_scan counted the opcodes')
+        self.array_budget = len(data)  # each array's data is in the file; shared data would multiply it
 
     def find_class(self, module: str, name: str):
         try:
@@ -180,20 +177,43 @@ class _RestrictedUnpickler(pickle.Unpickler):
             raise RefusedPickleError(
                 f"refused to load global {module}.{name}: folk-rnn metadata files never contain it"
             ) from None
-        return functools.partial(self.container, self._containers[name]) if value is None else value
-
-    def container(self, kind: type, items=()):
-        """set, frozenset or dict of ``items``, counting what it hashes against pickle_scan's limit."""
-        if not isinstance(items, (list, tuple, dict, set, frozenset)):
-            raise RefusedPickleError(f"refused {kind.__name__}() of a {type(items).__name__}")
-        self.hashed += sum(1 for item in items if not isinstance(item, (str, bytes)))
-        if self.hashed > pickle_scan.MAX_HASHED:
-            raise ModelFileError(f"the pickle hashes over {pickle_scan.MAX_HASHED:,} keys or set items that are "
-                                 "not strings; folk-rnn files have none")
-        return kind(items)
+        return getattr(self, value) if isinstance(value, str) else value
 
     def persistent_load(self, pid):
         raise RefusedPickleError("refused persistent id: folk-rnn metadata files have none")
+
+    def reconstruct(self, cls, shape, dtype_code):
+        """numpy's ``_reconstruct(ndarray, (0,), 'b')``, as numpy pickles every array: an empty stand-in."""
+        if cls is not _NDARRAY:
+            raise RefusedPickleError("refused numpy _reconstruct of a class other than numpy.ndarray")
+        if shape != (0,) or dtype_code not in ("b", b"b"):
+            raise RefusedPickleError(f"refused numpy _reconstruct{_short((shape, dtype_code))}: numpy pickles "
+                                     "arrays as _reconstruct(ndarray, (0,), 'b')")
+        return _Array(self)
+
+    def charge_array(self, size: int) -> None:
+        """Count ``size`` bytes of array data copied; more in all than the file holds is refused."""
+        self.array_budget -= size
+        if self.array_budget < 0:
+            raise ModelFileError("the pickle's arrays hold more data than the file: they share their raw data")
+
+    def container(self, kind: type, items=()):
+        """``kind(items)`` for a list or container ``items`` (never text or bytes, which would become one
+        object per character); what a set or dict hashes counts against pickle_scan's limit."""
+        if not isinstance(items, (list, tuple, dict, set, frozenset)):
+            raise RefusedPickleError(f"refused {kind.__name__}() of a {type(items).__name__}")
+        if kind in (set, frozenset, dict):
+            self.hashed += sum(1 for item in items if not isinstance(item, (str, bytes)))
+            if self.hashed > pickle_scan.MAX_HASHED:
+                raise ModelFileError(f"the pickle hashes over {pickle_scan.MAX_HASHED:,} keys or set items "
+                                     "that are not strings; folk-rnn files have none")
+        return kind(items)
+
+    make_set = functools.partialmethod(container, set)
+    make_frozenset = functools.partialmethod(container, frozenset)
+    make_dict = functools.partialmethod(container, dict)
+    make_list = functools.partialmethod(container, list)
+    make_tuple = functools.partialmethod(container, tuple)
 
 
 def safe_unpickle(data: bytes) -> Any:
@@ -294,6 +314,8 @@ def weights_from_metadata(meta: Any) -> ModelWeights:
     if not isinstance(params, (list, tuple)):
         raise ModelFileError("param_values must be a list of numpy arrays")
     params = [_array(p, f"param_values[{i}]") for i, p in enumerate(params)]
+    if len({id(p) for p in params}) != len(params):
+        raise ModelFileError("param_values lists the same array more than once")
     n_layers, extra = divmod(len(params) - 3, _ARRAYS_PER_LAYER)
     if extra or not 1 <= n_layers <= MAX_LAYERS:
         raise ModelFileError(

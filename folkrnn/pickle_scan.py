@@ -70,7 +70,7 @@ def scan(data: bytes) -> int:
     stack: list[int] = []
     marks: list[int] = []
     memo: list[int | None] = []
-    hashed = count = pos = 0
+    hashed = count = pos = filled = 0  # filled: memo entries written, where MEMOIZE writes next
     end = len(data)
     table, atoms = _TABLE, _ATOMS
     while pos < end:
@@ -121,7 +121,7 @@ def scan(data: bytes) -> int:
                     raise ModelFileError(f"the pickle has over {MAX_HASHED:,} dict keys or set items that are "
                                          "not strings; folk-rnn files have none")
         elif kind == "put" or kind == "memoize":
-            _memo_put(memo, len(memo) if kind == "memoize" else _index(data, at + 1, pos, name), stack, count, at)
+            filled += _memo_put(memo, filled if kind == "memoize" else _index(data, at + 1, pos, name), stack, count, at)
         elif kind == "mark":
             marks.append(len(stack))
             if len(marks) > MAX_DEPTH:
@@ -175,13 +175,16 @@ def _index(data: bytes, start: int, stop: int, name: str) -> int:
     return int.from_bytes(arg, "little")
 
 
-def _memo_put(memo: list, index: int, stack: list[int], count: int, at: int) -> None:
-    """Record the top of the stack at ``index``; indices past the opcode count are refused."""
+def _memo_put(memo: list, index: int, stack: list[int], count: int, at: int) -> int:
+    """Record the top of the stack at ``index`` (indices past the opcode count are refused); returns
+    1 if the entry is new."""
     if not 0 <= index <= count:
         raise ModelFileError(f"the pickle writes memo entry {index:,} after only {count:,} opcodes (byte {at})")
     if index >= len(memo):
         memo.extend([None] * (index + 1 - len(memo)))
+    new = memo[index] is None
     memo[index] = _top(stack, "a memo write", at)
+    return int(new)
 
 
 def _top(stack: list[int], what: str, at: int) -> int:

@@ -136,6 +136,9 @@ def _pickle_attacks() -> dict[str, bytes]:
                                              b"cnumpy\nndarray\nJ\xff\xff\xff\x7f\x85U\x01b\x87R"),
         "array_shape_lies_about_data": _with_param(-1, _array(f8, (2**20, 2**20), b"\0" * 64)),
         "array_shape_negative": _with_param(-1, _array(f8, (-1, vocab), b"\0" * 8 * vocab)),
+        "shared_raw_data": _shared_raw_data(),
+        "shared_param_arrays": _shared_params(),
+        "list_of_a_long_string": with_entry(valid, "chars", b"c__builtin__\nlist\n" + _text("x" * 5_000_000) + b"\x85R"),
         "mark_flood": b"\x80\x02" + b"(" * 1_000_000 + b"K\x00.",
         "empty_dict_flood": b"\x80\x02](" + b"}" * 3_000_000 + b"e.",
         "op_flood_ints": b"\x80\x02](" + b"K\x00" * 3_000_000 + b"e.",
@@ -195,6 +198,29 @@ def _with_metadata(key: str, value) -> bytes:
     meta = _metadata()
     meta[key] = value
     return dumps_py2(meta)
+
+
+def _shared_params() -> bytes:
+    """Every square LSTM matrix is one and the same array (a small file, many copies once loaded)."""
+    meta = folkrnn_metadata(TOKENS, hidden=256, layers=16, rng=3)
+    params = meta["param_values"]
+    for layer in range(16):
+        for gate in range(4):
+            params[1 + 14 * layer + 3 * gate + 1] = params[2]  # W_hid
+            if layer:
+                params[1 + 14 * layer + 3 * gate] = params[2]  # W_in
+    return dumps_py2(meta)
+
+
+def _shared_raw_data(arrays: int = 300, size: int = 2**20) -> bytes:
+    """A list of arrays whose states all name the same ``size`` bytes of raw data (memo entry 0)."""
+    dtype = b"cnumpy\ndtype\nU\x02f8K\x00K\x01\x87R(K\x03U\x01<NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tbq\x01"
+    out = [b"\x80\x02]("]
+    for i in range(arrays):
+        out.append(b"cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\nK\x00\x85U\x01b\x87R(K\x01J"
+                   + struct.pack("<i", size // 8) + b"\x85" + (dtype if i == 0 else b"h\x01") + b"\x89"
+                   + (b"T" + struct.pack("<i", size) + b"\0" * size + b"q\x00" if i == 0 else b"h\x00") + b"tb")
+    return b"".join(out) + b"e."
 
 
 def _float64_overflow_lstm() -> bytes:
