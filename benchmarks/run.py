@@ -322,6 +322,30 @@ def sampling(repeat: int, length: int = 200) -> dict:
     return out
 
 
+def interventions(repeat: int, n: int = 32, length: int = 200) -> dict:
+    """Tokens/s composing ``n`` tunes through the network itself (ONNX Runtime) and under
+    interventions (the numpy engine of folkrnn.interventions): none, w_1 removed, 40 units zeroed.
+    Rates, not times, since an intervention changes how long the tunes run."""
+    from folkrnn import load_model
+    from folkrnn.interventions import Intervention, compose_under
+    from folkrnn.sampling import sample_tunes
+
+    weights = load_model()
+    sample_tunes(weights, max_length=2)  # builds the ONNX session outside the timing
+    cases = {"network": None, "nothing changed": Intervention(), "w_1 removed": Intervention(remove=(1,)),
+             "40 units zeroed": Intervention(zero_units={weights.num_layers: tuple(range(40))})}
+    rates: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(repeat):
+        for name, intervention in cases.items():
+            time.sleep(IDLE_POOLS_S)
+            started = time.perf_counter()
+            tunes = (sample_tunes(weights, n, seed=1, max_length=length) if intervention is None
+                     else compose_under(weights, intervention, n, seed=1, max_length=length))
+            tokens = n * max(len(t.tokens) + t.ended for t in tunes)
+            rates[name].append(tokens / (time.perf_counter() - started))
+    return {name: statistics.median(r) for name, r in rates.items()}
+
+
 def training(steps: int = 3) -> dict:
     import torch
     from torch.nn import functional as F
@@ -364,8 +388,9 @@ def verdict(ok: bool) -> str:
 
 
 def report(r: dict, command: str) -> str:
-    load, pages, inside, cold, rss, samp, train, browser = (
-        r.get(k) for k in ("load", "pages", "inside", "cold", "rss", "sampling", "training", "browser"))
+    load, pages, inside, cold, rss, samp, train, browser, interv = (
+        r.get(k) for k in ("load", "pages", "inside", "cold", "rss", "sampling", "training", "browser",
+                           "interventions"))
     lines = [
         "# Benchmarks", "",
         f"Command: `{command}` · machine: {machine()} · {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
@@ -399,6 +424,13 @@ def report(r: dict, command: str) -> str:
             lines.append(f"| the same, float32, vs float32 numpy {'stepping all 64 at once' if n > 1 else 'for one tune'} | {s['float32']:.0f} vs "
                          f"{s['numpy_f32_batched']:.0f} = {s['float32'] / s['numpy_f32_batched']:.1f}× | (context) | |")
         lines.append(f"| sampling set-up: the ONNX Runtime session, built once per LSTM stack | {samp['setup_ms']:.0f} ms | (context) | |")
+    if interv:
+        base = interv["network"]
+        for name, rate in interv.items():
+            if name != "network":
+                ratio = base / rate
+                lines.append(f"| composing 32 tunes under an intervention ({name}): time per token vs the network itself "
+                             f"| {rate:.0f} vs {base:.0f} tokens/s = {ratio:.2f}× the time | ≤ 2× | {verdict(ratio <= 2)} |")
     if train:
         lines.append(f"| training tokens/s, batch 64 × 200, fp32 vs bf16 autocast | {train['fp32']:.0f} vs {train['bf16']:.0f} "
                      f"= {train['ratio']:.2f}× | (context) | |")
@@ -416,14 +448,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--only", nargs="*", choices=["load", "pages", "inside", "cold", "rss", "sampling", "training",
-                                                      "browser"])
+                                                      "browser", "interventions"])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     os.chdir(ROOT)
-    wanted = args.only or ["load", "pages", "inside", "sampling", "training", "cold", "browser", "rss"]
+    wanted = args.only or ["load", "pages", "inside", "sampling", "interventions", "training", "cold", "browser", "rss"]
     runners = {"load": lambda: load_and_svd(args.repeat), "pages": lambda: apptest_reruns(args.repeat),
                "inside": lambda: inside_first_open(max(3, args.repeat // 2)),
+               "interventions": lambda: interventions(max(3, args.repeat // 2)),
                "cold": lambda: browser_cold_start(max(3, args.repeat // 2)), "rss": peak_rss,
                "sampling": lambda: sampling(args.repeat), "training": training,
                "browser": lambda: browser_reruns(args.repeat)}

@@ -20,7 +20,8 @@ from .cpus import fit_torch_threads
 from .errors import ModelFileError
 from .loading import load_model
 from .train_config import FOLKRNN_RECIPE, RECIPES, RESUMABLE, TrainConfig, recipe_config
-from .vocab import UnknownTokenError, tokenize
+from .examples import PART5_TUNE
+from .vocab import CATEGORIES, UnknownTokenError, tokenize
 
 
 def _emit(args, payload: dict, text: str) -> None:
@@ -163,6 +164,74 @@ def _beam(args) -> int:
     return 0
 
 
+def _units(text: str) -> tuple[int, tuple[int, ...]]:
+    """``LAYER:U1,U2,...`` as (layer, units)."""
+    try:
+        layer, units = text.split(":")
+        return int(layer), tuple(int(u) for u in units.split(",") if u)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LAYER:UNIT,UNIT,... (e.g. 3:0,17), got {text!r}") from None
+
+
+def _direction_scale(text: str) -> tuple[int, float]:
+    """``I=ALPHA`` as (i, alpha)."""
+    try:
+        i, alpha = text.split("=")
+        return int(i), float(alpha)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected I=ALPHA (e.g. 1=2.5), got {text!r}") from None
+
+
+def _int_list(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(x) for x in text.split(",") if x)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected integers separated by commas, got {text!r}") from None
+
+
+def _summary(tunes) -> dict:
+    from .copying import population
+    from .wellformed import bar_errors
+
+    stats = population([t.tokens for t in tunes])
+    return {"tunes": [{"tokens": t.tokens, "abc": t.abc(i + 1), "ended": t.ended, "well_formed": t.verdict.ok}
+                      for i, t in enumerate(tunes)],
+            "well_formed_share": float(np.mean([t.verdict.ok for t in tunes])),
+            "mean_bar_errors": float(np.mean([bar_errors(t.tokens) for t in tunes])),
+            "mean_length": float(stats["lengths"].mean()), "mean_bars": float(stats["bars"].mean()),
+            "meters": dict(stats["meters"]), "modes": dict(stats["modes"])}
+
+
+def _ablate(args) -> int:
+    from .interventions import Intervention, compose_under
+    from .sampling import sample_tunes
+
+    w = load_model(args.model)
+    zero = dict(args.zero or [])
+    if args.periodic:
+        from .internals import internals
+        from .periodic import bar_period, periodic_units
+
+        tune = tokenize(args.tokens) if args.tokens else list(PART5_TUNE)
+        h = internals(w, tune).layers[-1].h
+        top = periodic_units(h, bar_period(tune), args.periodic)
+        zero[w.num_layers] = tuple(sorted({*zero.get(w.num_layers, ()), *map(int, top)}))
+    force_tokens = tuple(t for t, c in zip(w.vocabulary.tokens, w.vocabulary.categories) if c == args.force_category)
+    intervention = Intervention(zero_units=zero, remove=args.remove or (), add=dict(args.add or []),
+                                force=args.force, force_tokens=force_tokens if args.force else (), force_seed=args.seed or 0)
+    prefix = tokenize(args.prefix or "")
+    settings = (args.n, prefix, args.temperature, args.seed, args.max_length)
+    without, under = sample_tunes(w, *settings), compose_under(w, intervention, *settings)
+    payload = {"intervention": {"zero_units": {str(k): list(v) for k, v in zero.items()}, "remove": list(intervention.remove),
+                                "add": {str(k): v for k, v in intervention.add.items()}, "force": intervention.force},
+               "without": _summary(without), "with": _summary(under)}
+    lines = [f"{name}: well-formed {s['well_formed_share']:.0%}, mean bar errors {s['mean_bar_errors']:.2f}, "
+             f"mean length {s['mean_length']:.0f} tokens, meters {s['meters']}"
+             for name, s in (("without", payload["without"]), ("with", payload["with"]))]
+    _emit(args, payload, "\n".join(lines))
+    return 0
+
+
 def _sample(args) -> int:
     from .sampling import sample_tunes
 
@@ -261,6 +330,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-length", dest="max_length", type=_positive_int, default=400)
     p.add_argument("--max-candidates", dest="max_candidates", type=_positive_int, default=4096,
                    help="continuations kept per depth, the likeliest (default 4096): bounds time and memory")
+    p = command("ablate", _ablate, "compose the same seeds with and without an intervention on the network")
+    p.add_argument("--zero", type=_units, action="append", metavar="LAYER:UNITS",
+                   help="zero these units of a layer (from 1; units from 0), e.g. 3:0,17; repeatable")
+    p.add_argument("--remove", type=_int_list, metavar="I,J", help="remove the directions w_i from the last layer's h_t")
+    p.add_argument("--add", type=_direction_scale, action="append", metavar="I=ALPHA",
+                   help="add alpha w_i to the last layer's h_t at every step; repeatable")
+    p.add_argument("--periodic", type=_positive_int, metavar="K",
+                   help="also zero the K last-layer units with the most power at the bar period of --tokens "
+                        "(default: the part-5 tune)")
+    p.add_argument("--tokens", help="the tune whose bar period ranks the units for --periodic")
+    p.add_argument("--force", type=float, default=0.0, metavar="BETA",
+                   help="two-hot input: (1 - BETA) the sampled token + BETA a random token of --force-category")
+    p.add_argument("--force-category", dest="force_category", default="pitch", choices=CATEGORIES)
+    p.add_argument("--n", type=_positive_int, default=8)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--temperature", type=float, default=1.0)
+    p.add_argument("--prefix", help='seed tokens, e.g. "M:6/8 K:Cmaj"')
+    p.add_argument("--max-length", dest="max_length", type=int, default=400)
     p = command("sample", _sample, "compose tunes")
     p.add_argument("--n", type=_positive_int, default=1)
     p.add_argument("--seed", type=int)

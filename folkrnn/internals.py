@@ -61,7 +61,7 @@ class Internals:
         return len(self.inputs)
 
 
-def _cell(z: np.ndarray, c: np.ndarray) -> dict[str, np.ndarray]:
+def lstm_update(z: np.ndarray, c: np.ndarray) -> dict[str, np.ndarray]:
     """One LSTM update from the pre-activations z (..., 4H) and the previous cell c (..., H)."""
     H = c.shape[-1]
     i, f = _sigmoid(z[..., :H]), _sigmoid(z[..., H : 2 * H])
@@ -76,7 +76,7 @@ def _layer(x_proj: np.ndarray, W_hh: np.ndarray, h0: np.ndarray, c0: np.ndarray)
     out = {name: np.empty((steps, H)) for name in SIGNALS}
     h, c, W_hh_T = h0, c0, W_hh.T
     for t in range(steps):
-        values = _cell(x_proj[t] + h @ W_hh_T, c)
+        values = lstm_update(x_proj[t] + h @ W_hh_T, c)
         h, c = values["h"], values["c"]
         for name in SIGNALS:
             out[name][t] = values[name]
@@ -100,7 +100,7 @@ def step(weights: ModelWeights, state: State, inputs: np.ndarray) -> tuple[np.nd
     for n, (layer, (h, c)) in enumerate(zip(weights.layers, state)):
         b = layer.b.astype(np.float64)
         x_proj = layer.W_ih.T[inputs].astype(np.float64) + b if n == 0 else x @ layer.W_ih.T + b
-        values = _cell(x_proj + h @ layer.W_hh.T, c)
+        values = lstm_update(x_proj + h @ layer.W_hh.T, c)
         x = values["h"]
         new_state.append((x, values["c"]))
     return x @ weights.V.T + weights.v, new_state

@@ -39,8 +39,9 @@ def _external(name: str, array: np.ndarray) -> onnx.TensorProto:
     return tensor
 
 
-def _lstm_layer(l: int, z: str) -> list[onnx.NodeProto]:
-    """The gates from the pre-activations ``z`` (batch, 4H), then c_t and h_t of layer ``l``."""
+def _lstm_layer(l: int, z: str, out: str = "next") -> list[onnx.NodeProto]:
+    """The gates from the pre-activations ``z`` (batch, 4H), then c_t and h_t of layer ``l``, named
+    ``c{l}_{out}`` and ``h{l}_{out}``."""
     i, f, g, o = (f"{gate}{l}" for gate in "ifgo")
     return [
         helper.make_node("Split", [z], [i + "_z", f + "_z", g + "_z", o + "_z"], axis=1, num_outputs=4),
@@ -50,35 +51,66 @@ def _lstm_layer(l: int, z: str) -> list[onnx.NodeProto]:
         helper.make_node("Sigmoid", [o + "_z"], [o]),
         helper.make_node("Mul", [f, f"c{l}"], [f"fc{l}"]),
         helper.make_node("Mul", [i, g], [f"ig{l}"]),
-        helper.make_node("Add", [f"fc{l}", f"ig{l}"], [f"c{l}_next"]),  # c_t = f c_{t-1} + i g
-        helper.make_node("Tanh", [f"c{l}_next"], [f"tanh_c{l}"]),
-        helper.make_node("Mul", [o, f"tanh_c{l}"], [f"h{l}_next"]),  # h_t = o tanh(c_t)
+        helper.make_node("Add", [f"fc{l}", f"ig{l}"], [f"c{l}_{out}"]),  # c_t = f c_{t-1} + i g
+        helper.make_node("Tanh", [f"c{l}_{out}"], [f"tanh_c{l}"]),
+        helper.make_node("Mul", [o, f"tanh_c{l}"], [f"h{l}_{out}"]),  # h_t = o tanh(c_t)
     ]
 
 
-def step_graph(weights: ModelWeights) -> tuple[onnx.ModelProto, dict[str, np.ndarray]]:
+def _intervened_layer(l: int, z: str, last: bool) -> list[onnx.NodeProto]:
+    """:func:`_lstm_layer`, then h and c times ``mask{l}`` (zeroed units); for the last layer also
+    h <- h P + offset (P = I - R R^T removes the directions R, offset adds alpha w)."""
+    nodes = _lstm_layer(l, z, "raw")
+    nodes += [helper.make_node("Mul", [f"c{l}_raw", f"mask{l}"], [f"c{l}_next"])]
+    if not last:
+        return nodes + [helper.make_node("Mul", [f"h{l}_raw", f"mask{l}"], [f"h{l}_next"])]
+    return nodes + [
+        helper.make_node("Mul", [f"h{l}_raw", f"mask{l}"], [f"h{l}_masked"]),
+        helper.make_node("MatMul", [f"h{l}_masked", "P"], [f"h{l}_projected"]),
+        helper.make_node("Add", [f"h{l}_projected", "offset"], [f"h{l}_next"]),
+    ]
+
+
+def step_graph(weights: ModelWeights, intervened: bool = False) -> tuple[onnx.ModelProto, dict[str, np.ndarray]]:
     """One step for a batch, and the LSTM weights it names (float32, laid out for its products).
 
     Inputs ``tokens`` (batch,), ``h{l}`` and ``c{l}`` (batch, H) per layer l, and the softmax layer
     ``V_T`` (H, vocab) and ``v`` (vocab,), so that one graph serves every V with the same LSTM stack;
     outputs ``logits`` (batch, vocab) = V h_t + v, and ``h{l}_next``, ``c{l}_next``; the weights
     as :func:`folkrnn.step_layout.step_layout` lays them out.
+
+    ``intervened`` adds the inputs of :mod:`folkrnn.interventions`: ``mask{l}`` (H,) per layer,
+    ``P`` (H, H) and ``offset`` (H,) for the last layer's h_t, and a two-hot input, ``keep`` (1,)
+    times the row of ``tokens`` plus ``beta`` (1,) times the row of ``forced`` (batch,). With masks of
+    ones, P = I, offset 0, keep 1 and beta 0 it computes exactly what the plain graph does.
     """
     H, vocab = weights.hidden_size, len(weights.vocabulary)
+    last = weights.num_layers - 1
     layout = step_layout(weights)
+    layer = (lambda l, z: _intervened_layer(l, z, l == last)) if intervened else _lstm_layer
     constants = {"table": layout.table, "W_hh0": layout.W_hh0}
+    if intervened:
+        first_input = [
+            helper.make_node("Gather", ["table", "tokens"], ["read_rows"], axis=0),
+            helper.make_node("Gather", ["table", "forced"], ["forced_rows"], axis=0),
+            helper.make_node("Mul", ["read_rows", "keep"], ["read_part"]),
+            helper.make_node("Mul", ["forced_rows", "beta"], ["forced_part"]),
+            helper.make_node("Add", ["read_part", "forced_part"], ["input0"]),
+        ]
+    else:
+        first_input = [helper.make_node("Gather", ["table", "tokens"], ["input0"], axis=0)]
     nodes = [
-        helper.make_node("Gather", ["table", "tokens"], ["input0"], axis=0),
+        *first_input,
         helper.make_node("MatMul", ["h0", "W_hh0"], ["recurrent0"]),
         helper.make_node("Add", ["input0", "recurrent0"], ["z0"]),
-        *_lstm_layer(0, "z0"),
+        *layer(0, "z0"),
     ]
     for l, (W, b) in enumerate(zip(layout.W, layout.b), start=1):
         constants[f"W{l}"], constants[f"b{l}"] = W, b
         nodes += [
             helper.make_node("Concat", [f"h{l - 1}_next", f"h{l}"], [f"xh{l}"], axis=1),
             helper.make_node("Gemm", [f"xh{l}", f"W{l}", f"b{l}"], [f"z{l}"]),
-            *_lstm_layer(l, f"z{l}"),
+            *layer(l, f"z{l}"),
         ]
     nodes.append(helper.make_node("Gemm", [f"h{len(layout.W)}_next", "V_T", "v"], ["logits"]))
 
@@ -89,6 +121,10 @@ def step_graph(weights: ModelWeights) -> tuple[onnx.ModelProto, dict[str, np.nda
     inputs = [tensor("tokens", ["batch"], TensorProto.INT64)]
     inputs += [tensor(f"{k}{l}", ["batch", H]) for l in layers for k in "hc"]
     inputs += [tensor("V_T", [H, vocab]), tensor("v", [vocab])]
+    if intervened:
+        inputs += [tensor(f"mask{l}", [H]) for l in layers]
+        inputs += [tensor("P", [H, H]), tensor("offset", [H]), tensor("forced", ["batch"], TensorProto.INT64),
+                   tensor("keep", [1]), tensor("beta", [1])]
     outputs = [tensor("logits", ["batch", vocab])] + [tensor(f"{k}{l}_next", ["batch", H]) for l in layers for k in "hc"]
     initializers = [_external(name, a) for name, a in constants.items()]
     graph = helper.make_graph(nodes, "folkrnn_step", inputs, outputs, initializers)
@@ -100,8 +136,8 @@ class LSTMSession:
     """:func:`step_graph` in an ONNX Runtime session, for one LSTM stack (its weights handed over as
     they are, and kept here: they must outlive the session). ``run`` is thread-safe."""
 
-    def __init__(self, weights: ModelWeights):
-        graph, constants = step_graph(weights)
+    def __init__(self, weights: ModelWeights, intervened: bool = False):
+        graph, constants = step_graph(weights, intervened)
         self._constants = [onnxruntime.OrtValue.ortvalue_from_numpy(a) for a in constants.values()]
         options = onnxruntime.SessionOptions()
         if (threads := thread_budget()) is not None:
@@ -114,6 +150,10 @@ class LSTMSession:
 lstm_session = WeightsCache(LSTMSession, key=lambda weights: weights.lstm_hash, maxsize=2)
 """The cached :class:`LSTMSession` of a model's LSTM stack: building one takes about 35 ms and
 50 MB, so models that differ only in V share one."""
+
+intervened_session = WeightsCache(lambda weights: LSTMSession(weights, intervened=True),
+                                  key=lambda weights: weights.lstm_hash, maxsize=2)
+"""The cached intervened :class:`LSTMSession` (:mod:`folkrnn.interventions`) of a model's LSTM stack."""
 
 
 class StepSession:

@@ -68,12 +68,22 @@ def sample_tunes(
     (:class:`folkrnn.torch_step.Stepper`), about 1.4 times as fast for a batch of 64 on CPUs with native
     bf16. Either engine is built on the first call for a model and then reused.
     """
-    if not temperature > 0:
-        raise ValueError(f"temperature must be positive, got {temperature}")
     if precision not in ENGINES:
         raise ValueError(f"precision must be one of {sorted(ENGINES)}, got {precision!r}")
+    return compose(ENGINES[precision](weights), weights, n, prefix, temperature, seed, max_length)
+
+
+def compose(
+    step, weights: ModelWeights, n: int = 1, prefix: Sequence[str] = (), temperature: float = 1.0,
+    seed: int | None = None, max_length: int = 1000,
+) -> list[Tune]:
+    """:func:`sample_tunes` through the engine ``step`` (``step.start(n)`` gives the initial state,
+    ``step(tokens, state)`` the logits and the next state): the same seed draws the same way through
+    any engine, so an engine that changes the network (:mod:`folkrnn.interventions`) can be set
+    against the network itself, tune by tune."""
+    if not temperature > 0:
+        raise ValueError(f"temperature must be positive, got {temperature}")
     vocabulary = weights.vocabulary
-    step = ENGINES[precision](weights)
     rng = np.random.default_rng(seed)
     state = step.start(n)
     for token in vocabulary.encode([START, *prefix]):

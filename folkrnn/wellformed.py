@@ -285,9 +285,11 @@ def _splits(first: Bar, second: Bar, full: Fraction) -> bool:
     return first.duration + second.duration == full and second.duration < first.duration
 
 
-def _misfit(tune_bars: Sequence[Bar], full: Fraction) -> int | None:
-    """Index of the first bar whose duration the meter does not allow, None when all fit."""
+def misfits(tune_bars: Sequence[Bar], full: Fraction) -> list[int]:
+    """Indices of the bars whose duration the meter does not allow (a pickup, an ending or a bar
+    split by a repeat mark may be short)."""
     last = len(tune_bars) - 1
+    wrong = []
     for k, bar in enumerate(tune_bars):
         if bar.duration == full:
             continue
@@ -298,8 +300,14 @@ def _misfit(tune_bars: Sequence[Bar], full: Fraction) -> int | None:
             or (k < last and _splits(bar, tune_bars[k + 1], full))
         ):
             continue
-        return k
-    return None
+        wrong.append(k)
+    return wrong
+
+
+def bar_errors(tokens: Sequence[str]) -> int:
+    """How many bars of a tune last what its meter does not allow (Sturm's count in part 6)."""
+    meter, _ = _split(tokens)
+    return len(misfits(bars(tokens), meter_eighths(meter)))
 
 
 def check_tune(tokens: Sequence[str], ended: bool = True, max_tokens: int = MAX_TOKENS) -> WellFormedness:
@@ -335,8 +343,9 @@ def check_tune(tokens: Sequence[str], ended: bool = True, max_tokens: int = MAX_
     if not tune_bars:
         return WellFormedness(False, "the tune has no notes")
     full = meter_eighths(meter)
-    misfit = _misfit(tune_bars, full)
-    if misfit is not None:
+    wrong = misfits(tune_bars, full)
+    if wrong:
+        misfit = wrong[0]
         duration = tune_bars[misfit].duration
         return WellFormedness(
             False, f"bar {misfit + 1} lasts {_eighths(duration)}, not the {full} {meter} asks for"
