@@ -100,9 +100,9 @@ class _Array:
         _, shape, dtype, fortran, data = state
         dtype = _plain_dtype(dtype, "numpy array")
         if not (isinstance(shape, tuple) and len(shape) <= MAX_ARRAY_DIMENSIONS
-                and all(type(n) is int and n >= 0 for n in shape)):
+                and all(type(n) is int and 0 <= n < 2**63 for n in shape)):
             raise ShapeError(f"numpy array shape {_short(shape)} is not a tuple of at most "
-                             f"{MAX_ARRAY_DIMENSIONS} sizes >= 0")
+                             f"{MAX_ARRAY_DIMENSIONS} sizes from 0 to 2**63")
         if type(fortran) not in (bool, int) or fortran not in (0, 1):
             raise RefusedPickleError("refused numpy array state: its Fortran-order flag is not a bool")
         data = _raw(data, "numpy array data")

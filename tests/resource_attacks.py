@@ -135,6 +135,7 @@ def _pickle_attacks() -> dict[str, bytes]:
         "reconstruct_shape_2_31": with_entry(valid, "big", b"cnumpy.core.multiarray\n_reconstruct\n"
                                              b"cnumpy\nndarray\nJ\xff\xff\xff\x7f\x85U\x01b\x87R"),
         "array_shape_lies_about_data": _with_param(-1, _array(f8, (2**20, 2**20), b"\0" * 64)),
+        "array_shape_huge_int": _with_param(-1, _array(f8, (2**5000,), b"\0" * 8)),
         "array_shape_negative": _with_param(-1, _array(f8, (-1, vocab), b"\0" * 8 * vocab)),
         "shared_raw_data": _shared_raw_data(),
         "shared_param_arrays": _shared_params(),
