@@ -120,42 +120,33 @@ def _short(value: Any) -> str:
 class _NDArrayName:
     """Stands for numpy.ndarray in a pickle: admitted only as the class _reconstruct rebuilds."""
 
+    __slots__ = ()
+
     def __call__(self, *args, **kwargs):
         raise RefusedPickleError("refused a direct call of numpy.ndarray: folk-rnn files never make one")
+
+    def __setstate__(self, state):
+        raise RefusedPickleError("refused a BUILD of numpy.ndarray itself: folk-rnn files never make one")
 
 
 _NDARRAY = _NDArrayName()
 
 
-def _scalar(dtype, data):
-    """numpy's scalar reconstruction, for plain number types and exactly one value's bytes."""
-    dtype = _plain_dtype(dtype, "numpy scalar")
-    data = _raw(data, "numpy scalar data")
-    if len(data) != dtype.itemsize:
-        raise ShapeError(f"numpy scalar of dtype {dtype} needs {dtype.itemsize} bytes; the file gives {len(data):,}")
-    return np.frombuffer(data, dtype)[0]
-
-
-def _bytearray(data=b"", encoding="latin-1"):
-    """bytearray of bytes or of a Python 2 ``str`` (how Python 3 pickles one below protocol 3)."""
-    if encoding not in ("latin-1", "latin1"):
-        raise RefusedPickleError(f"refused bytearray with encoding {_short(encoding)}: pickles use latin-1")
-    return bytearray(_raw(data, "bytearray"))
-
-
 def _allowed_globals() -> dict[tuple[str, str], Any]:
-    """Every global a folk-rnn metadata pickle names, under Python 2 and Python 3 module names
-    (a string names the :class:`_RestrictedUnpickler` method that stands for it in one load)."""
+    """Every global a folk-rnn metadata pickle names, under Python 2 and Python 3 module names.
+
+    A string names the :class:`_RestrictedUnpickler` method that stands for it in one load; the
+    others are types that refuse a BUILD or its attributes. So a BUILD in the file cannot change
+    anything that outlives the load (a function's defaults, the class of a shared object)."""
     admitted: dict[tuple[str, str], Any] = {}
     for module in ("numpy.core.multiarray", "numpy._core.multiarray"):
         admitted[(module, "_reconstruct")] = "reconstruct"
-        admitted[(module, "scalar")] = _scalar
+        admitted[(module, "scalar")] = "scalar"
     admitted[("numpy", "ndarray")] = _NDARRAY
     admitted[("numpy", "dtype")] = _Dtype
     for module in ("__builtin__", "builtins"):
-        for name in ("set", "frozenset", "dict", "list", "tuple"):
+        for name in ("set", "frozenset", "dict", "list", "tuple", "bytearray"):
             admitted[(module, name)] = f"make_{name}"
-        admitted[(module, "bytearray")] = _bytearray
         admitted[(module, "complex")] = complex
     return admitted
 
@@ -190,6 +181,21 @@ class _RestrictedUnpickler(pickle.Unpickler):
             raise RefusedPickleError(f"refused numpy _reconstruct{_short((shape, dtype_code))}: numpy pickles "
                                      "arrays as _reconstruct(ndarray, (0,), 'b')")
         return _Array(self)
+
+    def scalar(self, dtype, data):
+        """numpy's scalar reconstruction, for plain number types and exactly one value's bytes."""
+        dtype = _plain_dtype(dtype, "numpy scalar")
+        data = _raw(data, "numpy scalar data")
+        if len(data) != dtype.itemsize:
+            raise ShapeError(f"numpy scalar of dtype {dtype} needs {dtype.itemsize} bytes; the file gives "
+                             f"{len(data):,}")
+        return np.frombuffer(data, dtype)[0]
+
+    def make_bytearray(self, data=b"", encoding="latin-1"):
+        """bytearray of bytes or of a Python 2 ``str`` (how Python 3 pickles one below protocol 3)."""
+        if encoding not in ("latin-1", "latin1"):
+            raise RefusedPickleError(f"refused bytearray with encoding {_short(encoding)}: pickles use latin-1")
+        return bytearray(_raw(data, "bytearray"))
 
     def charge_array(self, size: int) -> None:
         """Count ``size`` bytes of array data copied; more in all than the file holds is refused."""

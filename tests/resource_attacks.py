@@ -121,6 +121,12 @@ def _pickle_attacks() -> dict[str, bytes]:
             _dtype("f8", (3, "<", None, None, None, 2**40, 1, 0)), (vocab,), b"\0" * 8 * vocab)),
         "deep_tuple_dict_key": b"\x80\x02}K\x00" + b"\x85" * 1_000_000 + b"K\x01s.",
         "deep_tuple_in_metadata": with_entry(valid, "deep", b"K\x00" + b"\x85" * deep),
+        # BUILD on an admitted global: it would outlive the load (numpy.ndarray's stand-in turned into
+        # another class, a function's default encoding changed).
+        "build_sets_ndarray_class": b"\x80\x02cnumpy\nndarray\nN}U\t__class__cnumpy\ndtype\ns\x86b.",
+        "build_sets_bytearray_defaults": b"\x80\x02c__builtin__\nbytearray\nN}U\x0c__defaults__U\x00U\x06utf-16"
+                                         b"\x86s\x86b.",
+        "build_sets_scalar_defaults": b"\x80\x02cnumpy.core.multiarray\nscalar\nN}U\x0c__defaults__K\x01\x85s\x86b.",
         # Memory from a tiny file: huge memo indices, length prefixes and shapes.
         "memo_index_2_27": b"\x80\x02K\x00r" + struct.pack("<I", 2**27) + b".",
         "memo_index_2_31": b"\x80\x02K\x00r" + struct.pack("<I", 2**31 - 1) + b".",

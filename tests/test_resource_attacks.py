@@ -17,10 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from folkrnn import checkpoint, sandbox
+from folkrnn import checkpoint, original, sandbox
 from folkrnn.errors import ModelFileError
 from folkrnn.loading import load_bytes, load_model
-from folkrnn.original import load_original
 from tests.py2pickle import dumps_py2, folkrnn_metadata
 from tests.resource_attacks import TOKENS, resource_attack_files
 
@@ -82,16 +81,17 @@ def test_the_crashes_are_real_under_plain_pickle_loads(attacks, tmp_path, name):
 
 def test_every_attack_is_refused_in_process_without_the_sandbox(attacks):
     for name, data in attacks:
-        load = checkpoint.from_bytes if name.startswith("safetensors/") else load_original
+        load = checkpoint.from_bytes if name.startswith("safetensors/") else original.load_original
         with pytest.raises(ModelFileError) as caught:
             load(data)
         message = str(caught.value)
         assert message and "\n" not in message and len(message) < 400, f"{name}: {message!r}"
+    assert type(original._NDARRAY) is original._NDArrayName  # no BUILD changed what outlives a load
 
 
 def test_valid_pickle_loads_through_the_sandbox_as_in_process():
     data = dumps_py2(folkrnn_metadata(TOKENS, hidden=64, rng=6))
-    isolated, direct = load_bytes(data), load_original(data)
+    isolated, direct = load_bytes(data), original.load_original(data)
     assert isolated.content_hash == direct.content_hash
     assert isolated.metadata["experiment_id"] == direct.metadata["experiment_id"]
     assert isolated.metadata["losses_eval_valid"] == pytest.approx(direct.metadata["losses_eval_valid"])
@@ -136,7 +136,7 @@ def test_an_unexpected_child_failure_is_one_line(monkeypatch):
 
 
 SMALL = dumps_py2(folkrnn_metadata(["<s>", "</s>", "M:4/4", "K:Cmaj", "c", "d"], hidden=3, layers=1, rng=2))
-SMALL_CHECKPOINT = checkpoint.to_bytes(load_original(SMALL))
+SMALL_CHECKPOINT = checkpoint.to_bytes(original.load_original(SMALL))
 
 
 def _mutated(data: bytes, edits) -> bytes:
@@ -160,7 +160,7 @@ EDITS = st.lists(st.tuples(st.integers(0, 2**20), st.integers(0, 255), st.sample
 @given(EDITS)
 def test_fuzzed_pickles_load_or_fail_with_a_model_file_error(edits):
     try:
-        weights = load_original(_mutated(SMALL, edits))
+        weights = original.load_original(_mutated(SMALL, edits))
     except ModelFileError as exc:
         assert "\n" not in str(exc)
     else:
