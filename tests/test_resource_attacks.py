@@ -1,8 +1,8 @@
 """Model files that attack the loader's resources (tests/resource_attacks.py) are refused cleanly: by
 the command line with exit status 2 and one line on stderr, in-process by the checks alone (the
 sandbox is a second line, tested here with children that crash, spin and allocate), and under
-bounded fuzzing (mutated valid files, random opcode streams). Timing targets (2 s, 300 MB) are measured by
-scripts/hostile_load_report.py; the bound here only allows for a busy machine."""
+bounded fuzzing (mutated valid files, random opcode streams). Timing targets (2 s, 300 MB) are
+measured by scripts/hostile_load_report.py; the bound here only allows for a busy machine."""
 
 from __future__ import annotations
 
