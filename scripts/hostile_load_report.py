@@ -67,7 +67,8 @@ def main() -> int:
         empty.write_bytes(b"")
         baseline = measure(empty)[2]
         print(f"Baseline: `folkrnn info` on an empty file peaks at {baseline:.0f} MB.\n")
-        print("| file | bytes | exit | seconds | peak MB | extra MB | message |\n| --- | ---: | ---: | ---: | ---: | ---: | --- |")
+        print("| file | bytes | exit | seconds | peak MB | extra MB | message |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
         for name, data, hostile in files:
             path = Path(tmp) / name.replace("/", ".")
             path.write_bytes(data)
