@@ -8,6 +8,6 @@ from folkrnn.cpus import fit_torch_threads
 
 fit_torch_threads()
 st.set_page_config(page_title="folkrnn-explorer", page_icon=":material/music_note:", layout="wide")
-page = st.navigation(sections())
+page = st.navigation(sections(), expanded=True)  # every section open: 19 pages, none behind "View more"
 choose_model()
 page.run()

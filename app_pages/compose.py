@@ -4,7 +4,7 @@ import streamlit as st
 
 from explorer.abcjs import render_abc
 from explorer.navigation import DIRECTIONS_IN_USE
-from explorer.beyond import composed, sampling_controls, seed_tokens
+from explorer.beyond import composed, composing_controls
 from explorer.frames import tunes_frame
 from explorer.session import current_model
 
@@ -15,14 +15,8 @@ st.title("Compose")
 st.markdown("Sample tunes from the model: it starts from `<s>` and, optionally, the meter and mode you give, "
             "then draws one token at a time from $\\operatorname{softmax}((V h_t + v)/T)$ until it writes `</s>`.")
 
-prefix = seed_tokens(vocabulary, columns=st.columns(2))
-cols = st.columns(4)
-T, seed = sampling_controls(columns=cols[:2])
-with cols[2]:
-    n = int(st.number_input("Tunes", 1, 20, 3, key="n", bind="query-params"))
-with cols[3]:
-    max_length = int(st.number_input("Longest tune (tokens)", 20, 1000, 600, step=10, key="length",
-                                     bind="query-params", help="Sampling stops here if the model has not ended."))
+prefix, T, seed, n, max_length = composing_controls(vocabulary, "Tunes", 20, 3, 600,
+                                                   "Sampling stops here if the model has not ended.")
 
 tunes = composed(weights, n, prefix, T, seed, max_length)
 summary = tunes_frame(tunes)

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from explorer.abcjs import render_abc
-from explorer.beyond import activations, composed_truncated, nll_curves, parse_tokens, sampling_controls, seed_tokens
+from explorer.beyond import activations, composed_truncated, composing_controls, nll_curves, parse_tokens
 from explorer.charts import nll_chart, removal_chart, token_nll_chart, wellformed_chart
 from explorer.frames import nll_frame, token_nll_frame, tunes_frame, wellformed_frame
 from explorer.models import svd
@@ -82,13 +82,7 @@ if tokens:
 st.header("Composing", divider="gray")
 st.markdown("Each softmax layer composes its own tunes (every sampled token feeds back into the LSTM). "
             "The same seed gives each layer the same random numbers.")
-prefix = seed_tokens(weights.vocabulary, columns=st.columns(2))
-cols = st.columns(4)
-T, seed = sampling_controls(columns=cols[:2])
-with cols[2]:
-    n = int(st.number_input("Tunes per layer", 1, 50, 10, key="n", bind="query-params"))
-with cols[3]:
-    max_length = int(st.number_input("Longest tune", 20, 1000, 500, step=10, key="length", bind="query-params"))
+prefix, T, seed, n, max_length = composing_controls(weights.vocabulary, "Tunes per layer", 50, 10, 500)
 default_ks = sorted({min(x, rank) for x in (5, 10, 30, rank)})
 sweep = st.multiselect("Values of k to compare", list(range(1, rank + 1)), default=default_ks, key="ks",
                        bind="query-params", help="Each adds n composed tunes (cached once composed).")

@@ -55,6 +55,21 @@ def sampling_controls(key_prefix: str = "", columns=None, temperature: float = 1
     return float(T), int(seed)
 
 
+def composing_controls(vocabulary: Vocabulary, n_label: str = "Tunes", n_max: int = 64, n_default: int = 8,
+                       length_default: int = 400, length_help: str | None = None) -> tuple[list[str], float, int, int, int]:
+    """The seed tokens, temperature, seed, number of tunes and longest tune of a composing page, in
+    the URL (keys meter, mode, T, seed, n, length): (prefix, T, seed, n, max_length)."""
+    prefix = seed_tokens(vocabulary, columns=st.columns(2))
+    cols = st.columns(4)
+    T, seed = sampling_controls(columns=cols[:2])
+    with cols[2]:
+        n = int(st.number_input(n_label, 1, n_max, n_default, key="n", bind="query-params"))
+    with cols[3]:
+        max_length = int(st.number_input("Longest tune (tokens)", 20, 1000, length_default, step=10, key="length",
+                                         bind="query-params", help=length_help))
+    return prefix, T, seed, n, max_length
+
+
 def choose_tune(weights: ModelWeights, default: str = "Compose", key_prefix: str = "") -> list[str] | None:
     """A tune to run the network over, composed now or typed (default: the part-5 tune), in the URL
     under keys starting with ``key_prefix``; None, with a message on the page, when the typed text

@@ -290,6 +290,72 @@ def stable_rank_chart(frame: pd.DataFrame) -> alt.Chart:
     ).properties(title="Stable rank of every weight matrix", height=380)
 
 
+def populations_chart(frame: pd.DataFrame, value: str = "tunes") -> alt.Chart:
+    """Meter and mode counts (``value`` "tunes") or shares ("share") of two groups of tunes, side by side."""
+    share = value == "share"
+    return alt.Chart(frame).mark_bar().encode(
+        x=alt.X("token:N", title=None, axis=alt.Axis(labelAngle=-45)), xOffset="group:N",
+        y=alt.Y(f"{value}:Q", title="share of tunes" if share else "tunes", axis=alt.Axis(format="%" if share else "d")),
+        color=_pair_color(frame, "group"), column=alt.Column("kind:N", title=None),
+        tooltip=[alt.Tooltip("group:N"), alt.Tooltip("token:N"),
+                 alt.Tooltip(f"{value}:Q", format=".1%" if share else "d")],
+    ).properties(height=220).resolve_scale(x="independent")
+
+
+def token_change_chart(frame: pd.DataFrame) -> alt.Chart:
+    """Each token's probability along a tune, one line per engine (log scale)."""
+    return alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(size=12)).encode(
+        x=alt.X("step:Q", title="token position"), y=alt.Y("probability:Q", scale=alt.Scale(type="log"),
+                                                        title="p(token)"),
+        color=_pair_color(frame, "curve"),
+        tooltip=[alt.Tooltip("step:Q"), alt.Tooltip("token:N"), alt.Tooltip("curve:N"),
+                 alt.Tooltip("probability:Q", format=".4f")],
+    ).properties(title="Each token's probability, with and without", height=320)
+
+
+def unit_power_chart(frame: pd.DataFrame, top: int) -> alt.Chart:
+    """The ``top`` units with most power at the bar period, as bars in rank order."""
+    shown = frame[frame["rank"] <= top]
+    return alt.Chart(shown).mark_bar(color="#4e79a7").encode(
+        x=alt.X("unit:N", sort=None, title="unit (by power at the bar period)"), y=alt.Y("power:Q", title="power"),
+        tooltip=[alt.Tooltip("rank:Q"), alt.Tooltip("unit:N"), alt.Tooltip("power:Q", format=".3f")],
+    ).properties(title="Power of each unit's h_t at the bar period", height=300)
+
+
+def periodogram_chart(frame: pd.DataFrame, period: float) -> alt.Chart:
+    """Periodograms of a few units, the bar period's frequency marked."""
+    lines = alt.Chart(frame).mark_line().encode(
+        x=alt.X("frequency:Q", title="frequency (cycles per token)"), y=alt.Y("power:Q", title="power"),
+        color=alt.Color("unit:N", title=None, legend=alt.Legend(orient="top")),
+        tooltip=[alt.Tooltip("unit:N"), alt.Tooltip("frequency:Q", format=".4f"),
+                 alt.Tooltip("period:Q", title="period (tokens)", format=".1f"), alt.Tooltip("power:Q", format=".3f")],
+    )
+    rule = alt.Chart(pd.DataFrame({"frequency": [1 / period], "period": [period]})).mark_rule(
+        color="black", strokeDash=[4, 3]).encode(
+        x="frequency:Q", tooltip=[alt.Tooltip("period:Q", title="bar period (tokens)", format=".1f")])
+    return (lines + rule).properties(title="Periodograms of the most periodic units", height=300)
+
+
+def state_change_chart(frame: pd.DataFrame) -> alt.Chart:
+    """How far each layer's h_t moves under a change, step by step."""
+    return alt.Chart(frame).mark_line().encode(
+        x=alt.X("step:Q"), y=alt.Y("change:Q", title="mean |Δh_t| over the units"),
+        color=alt.Color("layer:N", title=None, legend=alt.Legend(orient="top")),
+        tooltip=[alt.Tooltip("layer:N"), alt.Tooltip("step:Q"), alt.Tooltip("read:N", title="token read"),
+                 alt.Tooltip("change:Q", format=".4f")],
+    ).properties(title="How far the hidden states move", height=280)
+
+
+def missed_mass_chart(frame: pd.DataFrame) -> alt.Chart:
+    """Part 12's figure: the probability mass the search never looks at, step by step."""
+    return alt.Chart(frame).mark_bar(color="#e15759").encode(
+        x=alt.X("step:Q", title="step of the tune found"), y=alt.Y("missed:Q", title="mass not explored",
+                                                                 axis=alt.Axis(format="%")),
+        tooltip=[alt.Tooltip("step:Q"), alt.Tooltip("token:N", title="token found"),
+                 alt.Tooltip("missed:Q", title="mass not explored", format=".2%")],
+    ).properties(title="Probability the search misses, per step", height=260)
+
+
 KIND_COLORS = alt.Scale(domain=["direction", "other", "bias", "logit"],
                         range=["#4e79a7", "#bab0ac", "#f28e2b", "#1e2a33"])
 

@@ -233,6 +233,59 @@ def right_vector_tokens_frame(rows: Sequence[Mapping]) -> pd.DataFrame:
                           "smallest": ", ".join(t for t, _ in r["smallest"])} for r in rows])
 
 
+def populations_frame(summaries: Mapping[str, Mapping], shares: bool = False) -> pd.DataFrame:
+    """Long table of meter and mode counts per group of tunes (``summaries``: group -> its "meters"
+    and "modes" counts, and with ``shares`` its "lengths"): group, kind, token, and tunes or share."""
+    rows = []
+    for group, s in summaries.items():
+        total = len(s["lengths"]) if shares else 1
+        for kind in ("meters", "modes"):
+            rows += [{"group": group, "kind": kind, "token": token, ("share" if shares else "tunes"): count / total}
+                     for token, count in sorted(s[kind].items())]
+    return pd.DataFrame(rows, columns=["group", "kind", "token", "share" if shares else "tunes"])
+
+
+def token_change_frame(tokens: Sequence[str], curves: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """Long table of each token's probability under several engines: step, token, curve, probability."""
+    targets = [*tokens, END]
+    return pd.DataFrame([{"step": t, "token": token, "curve": name, "probability": float(p[t])}
+                         for name, p in curves.items() for t, token in enumerate(targets)])
+
+
+def unit_power_frame(power: np.ndarray) -> pd.DataFrame:
+    """Each unit's power at the bar period, strongest first: rank (from 1), unit, power."""
+    order = np.argsort(-power, kind="stable")
+    return pd.DataFrame({"rank": np.arange(1, len(power) + 1), "unit": order, "power": power[order]})
+
+
+def periodogram_frame(freqs: np.ndarray, power: np.ndarray, units: Sequence[int]) -> pd.DataFrame:
+    """Long table of chosen units' periodograms: unit, frequency (cycles per token), period, power."""
+    rows = [{"unit": f"unit {u}", "frequency": float(f), "period": float(1 / f) if f else None,
+             "power": float(power[k, u])} for u in units for k, f in enumerate(freqs) if k]
+    return pd.DataFrame(rows)
+
+
+def state_change_frame(tokens: Sequence[str], before: Sequence[np.ndarray], after: Sequence[np.ndarray]) -> pd.DataFrame:
+    """Per layer and step, the mean |h_after − h_before| over the units: layer, step, token read, change."""
+    read = [START, *tokens]
+    return pd.DataFrame([{"layer": f"layer {n}", "step": t, "read": read[t], "change": float(d)}
+                         for n, (a, b) in enumerate(zip(before, after), start=1)
+                         for t, d in enumerate(np.abs(b - a).mean(axis=1))])
+
+
+def matches_table(matches) -> pd.DataFrame:
+    """The nearest reference tunes (:class:`folkrnn.copying.Match`) as a table."""
+    return pd.DataFrame([{"rank": r, "reference tune": m.index, "shared n-grams": m.shared,
+                          "longest shared run": m.longest_run, "edit distance": m.edit_distance,
+                          "tokens": " ".join(m.tokens)} for r, m in enumerate(matches, start=1)])
+
+
+def missed_mass_frame(tokens: Sequence[str], missed: np.ndarray) -> pd.DataFrame:
+    """Per step of a searched tune, the probability mass the search did not explore there."""
+    targets = [*tokens, END][: len(missed)]
+    return pd.DataFrame({"step": np.arange(len(missed)), "token": targets, "missed": missed})
+
+
 def lens_frame(lens: LogitLens) -> pd.DataFrame:
     """Long table of the logit lens: per step and layer, the entropy of softmax(V h_t + v), its KL
     divergence from the network's output, and its likeliest token."""

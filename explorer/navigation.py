@@ -46,11 +46,17 @@ LAYERS = PageSpec("layers.py", "Layers over a tune", "view_week", "layers")
 LENS = PageSpec("logit_lens.py", "Logit lens", "layers", "lens")
 SIMILARITY = PageSpec("self_similarity.py", "Self-similarity", "grid_on", "similarity")
 INPUT_LAYER = PageSpec("input_layer.py", "The input layer", "input", "input-layer")
+ABLATE = PageSpec("ablate.py", "Ablate and steer", "content_cut", "ablate")
+PERIODIC = PageSpec("periodic_units.py", "Periodic units", "graphic_eq", "periodic")
+FORCING = PageSpec("forcing.py", "Forcing the input", "input_circle", "forcing")
+COPYING = PageSpec("copying.py", "Is it copying?", "content_copy", "copying")
+SEARCH = PageSpec("search.py", "Search vs sampling", "travel_explore", "search")
 
 SECTIONS = {
     "The softmax layer": [HOME, BIAS, SPECTRUM, RIGHT, LEFT, PERTURB],
     "Beyond the blog": [DIRECTIONS_IN_USE, COMPOSE, FEWER, COMPARE],
     "Inside the LSTM": [LAYERS, SIMILARITY, LENS, INPUT_LAYER],
+    "Experiments": [ABLATE, PERIODIC, FORCING, COPYING, SEARCH],
 }
 
 

@@ -190,16 +190,10 @@ def _int_list(text: str) -> tuple[int, ...]:
 
 
 def _summary(tunes) -> dict:
-    from .copying import population
-    from .wellformed import bar_errors
+    from .experiments import summary
 
-    stats = population([t.tokens for t in tunes])
     return {"tunes": [{"tokens": t.tokens, "abc": t.abc(i + 1), "ended": t.ended, "well_formed": t.verdict.ok}
-                      for i, t in enumerate(tunes)],
-            "well_formed_share": float(np.mean([t.verdict.ok for t in tunes])),
-            "mean_bar_errors": float(np.mean([bar_errors(t.tokens) for t in tunes])),
-            "mean_length": float(stats["lengths"].mean()), "mean_bars": float(stats["bars"].mean()),
-            "meters": dict(stats["meters"]), "modes": dict(stats["modes"])}
+                      for i, t in enumerate(tunes)], **summary(tunes)}
 
 
 def _ablate(args) -> int:

@@ -1,22 +1,17 @@
-"""AppTest coverage of the "Inside the LSTM" pages (tests/inside_app.py) on the embedded model,
+"""AppTest coverage of the "Inside the LSTM" pages (tests/section_app.py) on the embedded model,
 each page's numbers checked against the package."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
-from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 
 from folkrnn import load_model
 from folkrnn.examples import PART5_TUNE
 from folkrnn.internals import internals
 from folkrnn.lens import logit_lens
-
-APP = str(Path(__file__).with_name("inside_app.py"))
+from tests.apptest_pages import chart_data, chart_spec, open_section_page
 
 
 @pytest.fixture(scope="module")
@@ -30,21 +25,7 @@ def part5(weights):
 
 
 def open_page(page: str, **params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state["start_page"] = page
-    at.query_params.update({k: str(v) for k, v in params.items()})
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def chart_data(at: AppTest, n: int = 0, dataset: int = 0):
-    """The ``dataset``-th data frame of the n-th chart (a layered chart has one per layer)."""
-    return convert_arrow_bytes_to_pandas_df(at.get("vega_lite_chart")[n].proto.datasets[dataset].data.data)
-
-
-def chart_spec(at: AppTest, n: int = 0) -> dict:
-    return json.loads(at.get("vega_lite_chart")[n].proto.spec)
+    return open_section_page('Inside the LSTM', page, **params)
 
 
 def test_lens_shows_the_part5_tune_layer_by_layer(weights, part5):

@@ -1,0 +1,67 @@
+"""Ablate and steer: compose the same seeds with and without a change to the network."""
+
+import numpy as np
+import streamlit as st
+
+from explorer.abcjs import render_abc
+from explorer.beyond import composing_controls, parse_tokens
+from explorer.charts import populations_chart, token_change_chart
+from explorer.experiments import composed_pair, intervention_controls, token_probabilities
+from explorer.frames import populations_frame, token_change_frame
+from explorer.session import current_model
+from explorer.widgets import chart_with_csv
+from folkrnn.examples import PART5_TUNE
+from folkrnn.experiments import summary
+from folkrnn.interventions import Intervention
+
+weights = current_model()
+st.title("Ablate and steer")
+st.markdown(
+    "Change the network while it composes, then compose the same seeds with and without the change: "
+    "zero units of any layer (they output nothing and keep no cell state), remove directions $w_i$ "
+    "from the last layer's $h_t$, or add $\\alpha w_i$ to it at every step. The changed $h_t$ is what "
+    "$V$ reads *and* what the next step reads."
+)
+intervention = intervention_controls(weights)
+if intervention is None:
+    st.stop()
+prefix, T, seed, n, max_length = composing_controls(weights.vocabulary)
+if intervention.empty:
+    st.info("Nothing is changed yet: both columns below hold the same tunes. Choose units, directions or α above.")
+
+without, under = composed_pair(weights, intervention, n, prefix, T, seed, max_length)
+summaries = {"without": summary(without), "with the change": summary(under)}
+labels = {"well_formed_share": ("Well-formed", "{:.0%}"), "mean_bar_errors": ("Bar-duration errors per tune", "{:.2f}"),
+          "mean_length": ("Mean length (tokens)", "{:.0f}"), "mean_bars": ("Mean bar lines", "{:.1f}")}
+m = st.columns(len(labels))
+for col, (key, (label, fmt)) in zip(m, labels.items()):
+    before, after = summaries["without"][key], summaries["with the change"][key]
+    col.metric(label, fmt.format(after), delta=fmt.format(after - before) if key != "well_formed_share"
+               else f"{after - before:+.0%}", delta_color="off", help=f"With the change; without: {fmt.format(before)}")
+population = populations_frame(summaries)
+chart_with_csv("meters_and_modes", population, populations_chart, population)
+
+shown = int(st.slider("Tunes shown side by side", 1, n, min(2, n), key="shown", bind="query-params"))
+for i in range(shown):
+    left, right = st.columns(2)
+    for column, tunes, name in ((left, without, "without"), (right, under, "with the change")):
+        with column:
+            verdict = tunes[i].verdict
+            st.caption(f"Tune {i + 1} {name} · {len(tunes[i].tokens)} tokens · "
+                       + ("well-formed" if verdict.ok else f"not well-formed: {verdict.reason}"))
+            render_abc(tunes[i].abc(i + 1), height=300, key=f"abc-{name.split()[0]}-{i}")
+
+st.subheader("One tune's probability, token by token")
+text = st.text_area("Tune in folk-rnn v2 tokens", " ".join(PART5_TUNE), key="tokens", bind="query-params", height=90,
+                    help="The default is the tune of part 5 of the blog.")
+tokens = parse_tokens(weights.vocabulary, text)
+if tokens:
+    curves = {"without": token_probabilities(weights, Intervention(), tokens),
+              "with the change": token_probabilities(weights, intervention, tokens)}
+    nll = {name: float(-np.log(p).sum() / len(p)) for name, p in curves.items()}
+    c = st.columns(2)
+    c[0].metric("NLL per token, without", f"{nll['without']:.3f}", help="Nats per token, </s> included")
+    c[1].metric("NLL per token, with the change", f"{nll['with the change']:.3f}",
+                delta=f"{nll['with the change'] - nll['without']:+.3f}", delta_color="inverse")
+    changes = token_change_frame(tokens, curves)
+    chart_with_csv("token_probabilities", changes, token_change_chart, changes)

@@ -1,0 +1,63 @@
+"""Forcing the input (Sturm, part 7): mix a random token into what the network reads."""
+
+import streamlit as st
+
+from explorer.abcjs import render_abc
+from explorer.beyond import parse_tokens, sampling_controls, seed_tokens
+from explorer.charts import state_change_chart
+from explorer.experiments import composed_pair, hidden_states
+from explorer.frames import state_change_frame
+from explorer.session import current_model
+from explorer.widgets import chart_with_csv
+from folkrnn import CATEGORIES
+from folkrnn.examples import PART5_TUNE
+from folkrnn.experiments import summary
+from folkrnn.interventions import Intervention
+
+weights = current_model()
+vocabulary = weights.vocabulary
+st.title("Forcing the input")
+st.markdown(
+    "The network reads one-hot tokens. Feed it a two-hot input instead, $(1-\\beta)\\,x_{\\text{sampled}} + "
+    "\\beta\\,x_{\\text{random}}$, with the random token drawn from one category at every step after the "
+    "seed tokens, and see how the composition and the hidden states change."
+)
+present = [c for c in CATEGORIES if c in set(vocabulary.categories)]
+cols = st.columns(2)
+with cols[0]:
+    beta = float(st.slider("β, the random token's share", 0.0, 1.0, 0.3, step=0.05, key="beta", bind="query-params"))
+with cols[1]:
+    category = st.selectbox("Random token from", present, index=present.index("pitch") if "pitch" in present else 0,
+                            key="category", bind="query-params")
+force_tokens = tuple(t for t, c in zip(vocabulary.tokens, vocabulary.categories) if c == category)
+prefix = seed_tokens(vocabulary, columns=st.columns(2))
+cols = st.columns(3)
+T, seed = sampling_controls(columns=cols[:2])
+with cols[2]:
+    n = int(st.number_input("Tunes", 1, 64, 8, key="n", bind="query-params"))
+forcing = Intervention(force=beta, force_tokens=force_tokens, force_seed=seed)
+without, under = composed_pair(weights, forcing, n, prefix, T, seed, 400)
+before, after = summary(without), summary(under)
+m = st.columns(3)
+m[0].metric("Well-formed", f"{after['well_formed_share']:.0%}",
+            delta=f"{after['well_formed_share'] - before['well_formed_share']:+.0%}",
+            help=f"Forced; the network itself: {before['well_formed_share']:.0%}")
+m[1].metric("Bar-duration errors per tune", f"{after['mean_bar_errors']:.2f}",
+            delta=f"{after['mean_bar_errors'] - before['mean_bar_errors']:+.2f}", delta_color="inverse")
+m[2].metric("Mean length (tokens)", f"{after['mean_length']:.0f}",
+            delta=f"{after['mean_length'] - before['mean_length']:+.0f}", delta_color="off")
+left, right = st.columns(2)
+for column, tunes, name in ((left, without, "as it is"), (right, under, "forced")):
+    with column:
+        st.caption(f"Tune 1, {name} · {len(tunes[0].tokens)} tokens")
+        render_abc(tunes[0].abc(1), height=300, key=f"abc-{name.split()[0]}")
+
+st.subheader("The hidden states while reading a tune, forced")
+text = st.text_area("Tune in folk-rnn v2 tokens", " ".join(PART5_TUNE), key="tokens", bind="query-params", height=90,
+                    help="Read with forcing after its meter and mode tokens; the default is the part-5 tune.")
+tokens = parse_tokens(vocabulary, text)
+if tokens:
+    reading = Intervention(force=beta, force_tokens=force_tokens, force_after=3, force_seed=seed)
+    change = state_change_frame(tokens, hidden_states(weights, Intervention(), tokens),
+                                hidden_states(weights, reading, tokens))
+    chart_with_csv("state_change", change, state_change_chart, change)

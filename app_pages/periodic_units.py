@@ -1,0 +1,62 @@
+"""Periodic units (Sturm, part 6): the last layer's units that beat with the bars, and what the
+network still counts without them."""
+
+import streamlit as st
+
+from explorer.beyond import choose_tune, sampling_controls
+from explorer.charts import periodogram_chart, unit_power_chart
+from explorer.experiments import composed_pair
+from explorer.frames import periodogram_frame, unit_power_frame
+from explorer.inside import lstm_internals
+from explorer.session import current_model
+from explorer.widgets import chart_with_csv
+from folkrnn.experiments import summary
+from folkrnn.interventions import Intervention
+from folkrnn.periodic import bar_period, periodic_units, periodogram, power_at_period
+
+weights = current_model()
+st.title("Periodic units")
+st.markdown(
+    "Some units of the last layer rise and fall with the bars. Over a tune, each unit's $h_t$ has a "
+    "periodogram; its power at the tune's bar period (the median number of tokens between bar lines) "
+    "ranks the units. Then zero the most periodic ones and compose again: does the network still count?"
+)
+tokens = choose_tune(weights, default="Type")
+if not tokens:
+    st.stop()
+try:
+    period = bar_period(tokens)
+except ValueError as exc:
+    st.warning(f"{exc}.")
+    st.stop()
+h = lstm_internals(weights, tokens).layers[-1].h
+power = power_at_period(h, period)
+st.metric("Bar period", f"{period:g} tokens", help="Median distance between consecutive bar-line tokens")
+ranked = unit_power_frame(power)
+chart_with_csv("unit_power", ranked, unit_power_chart, ranked, 30)
+freqs, spectrum = periodogram(h)
+curves = periodogram_frame(freqs, spectrum, [int(u) for u in ranked["unit"][:4]])
+chart_with_csv("periodograms", curves, periodogram_chart, curves, period)
+
+st.subheader("Without the most periodic units")
+cols = st.columns(4)
+with cols[0]:
+    k = int(st.slider("Units zeroed (the top k)", 1, min(200, weights.hidden_size), min(20, weights.hidden_size),
+                      key="k", bind="query-params"))
+with cols[1]:
+    n = int(st.number_input("Tunes", 1, 64, 8, key="n", bind="query-params"))
+T, seed = sampling_controls(columns=cols[2:])
+top = tuple(sorted(int(u) for u in periodic_units(h, period, k)))
+without, under = composed_pair(weights, Intervention(zero_units={weights.num_layers: top}), n, [], T, seed, 400)
+before, after = summary(without), summary(under)
+m = st.columns(3)
+m[0].metric("Bar-duration errors per tune", f"{after['mean_bar_errors']:.2f}",
+            delta=f"{after['mean_bar_errors'] - before['mean_bar_errors']:+.2f}", delta_color="inverse",
+            help=f"Bars whose length the meter does not allow; the network itself: {before['mean_bar_errors']:.2f}")
+m[1].metric("Well-formed", f"{after['well_formed_share']:.0%}",
+            delta=f"{after['well_formed_share'] - before['well_formed_share']:+.0%}",
+            help=f"The network itself: {before['well_formed_share']:.0%}")
+m[2].metric("Mean bar lines", f"{after['mean_bars']:.1f}", delta=f"{after['mean_bars'] - before['mean_bars']:+.1f}",
+            delta_color="off")
+st.caption(f"Zeroed units of layer {weights.num_layers}: {', '.join(map(str, top))}. The same {n} seeds, "
+           "composed with no seed tokens, at most 400 tokens.")

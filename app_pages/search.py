@@ -1,0 +1,54 @@
+"""Search vs sampling (Sturm, parts 11 and 12): a tune found by beam search next to sampled and greedy ones."""
+
+import numpy as np
+import streamlit as st
+
+from explorer.abcjs import render_abc
+from explorer.beyond import composed, sampling_controls, seed_tokens
+from explorer.charts import missed_mass_chart
+from explorer.experiments import searched, token_probabilities
+from explorer.frames import missed_mass_frame
+from explorer.session import current_model
+from explorer.widgets import chart_with_csv
+from folkrnn.abc import to_abc
+from folkrnn.interventions import Intervention
+
+weights = current_model()
+st.title("Search vs sampling")
+st.markdown(
+    "Instead of drawing one token at a time, search for a likely tune: grow it a block of tokens at a "
+    "time, exploring at each depth only the likeliest tokens (a fraction of the vocabulary) and dropping "
+    "continuations whose joint probability falls below a floor. The search never looks at the rest of the "
+    "distribution: part 12's figure is how much probability that is, step by step."
+)
+prefix = seed_tokens(weights.vocabulary, columns=st.columns(2))
+cols = st.columns(5)
+with cols[0]:
+    block = int(st.number_input("Block (tokens)", 1, 4, 2, key="block", bind="query-params"))
+with cols[1]:
+    keep = float(st.select_slider("Vocabulary kept per depth", [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0], 0.05,
+                                  key="keep", bind="query-params", help="The likeliest tokens making up this share"))
+with cols[2]:
+    floor = float(st.select_slider("Joint-probability floor", [0.0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2], 1e-4,
+                                   key="floor", bind="query-params"))
+with cols[3]:
+    max_length = int(st.number_input("Longest tune", 20, 600, 300, step=10, key="length", bind="query-params"))
+with cols[4]:
+    max_candidates = int(st.number_input("Candidates per depth", 16, 8192, 1024, key="candidates", bind="query-params",
+                                         help="The likeliest continuations kept at each depth: bounds time and memory"))
+T, seed = sampling_controls(columns=st.columns(2))
+
+found = searched(weights, prefix, block, keep, floor, max_length, max_candidates)
+greedy = searched(weights, prefix, 1, 1.0, 0.0, max_length, max_candidates)
+sampled = composed(weights, 1, prefix, T, seed, max_length)[0]
+tunes = {"sampled": sampled.tokens, "greedy": [*prefix, *greedy.tokens], "beam search": [*prefix, *found.tokens]}
+columns = st.columns(3)
+for column, (name, tokens) in zip(columns, tunes.items()):
+    p = token_probabilities(weights, Intervention(), tokens)
+    with column:
+        st.metric(f"{name}: NLL per token", f"{-np.log(p).mean():.3f}", help="Nats per token, </s> included")
+        render_abc(to_abc(tokens), height=360, key=f"abc-{name.split()[0]}")
+st.caption(f"The search scored {found.candidates:,} continuations" + ("" if found.ended else
+           f" and stopped at {max_length} tokens without </s>") + ".")
+missed = missed_mass_frame(found.tokens, found.missed_mass)
+chart_with_csv("missed_mass", missed, missed_mass_chart, missed)

@@ -1,0 +1,166 @@
+"""Streamlit helpers of the "Experiments" pages: the intervention controls, and tunes composed with
+and without an intervention from the same seeds, cached.
+
+An :class:`~folkrnn.interventions.Intervention` travels to the cached functions as a tuple of plain
+values (``_key``), which Streamlit hashes reliably; the ONNX Runtime sessions behind the engines are
+folkrnn's own, cached per LSTM stack.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import streamlit as st
+
+from folkrnn import ModelWeights
+from folkrnn.interventions import Intervention, InterventionStep, compose_under
+from folkrnn.sampling import Tune
+
+from .beyond import _checked
+
+
+def _key(iv: Intervention) -> tuple:
+    return (tuple(sorted((k, tuple(v)) for k, v in iv.zero_units.items())), tuple(iv.remove),
+            tuple(sorted(iv.add.items())), iv.force, tuple(iv.force_tokens), iv.force_after, iv.force_seed)
+
+
+def _intervention(key: tuple) -> Intervention:
+    zero, remove, add, force, tokens, after, seed = key
+    return Intervention(dict(zero), remove, dict(add), force, tokens, after, seed)
+
+
+@st.cache_data(max_entries=64, show_spinner="Composing under the intervention…")
+def _under(_weights: ModelWeights, content_hash: str, key: tuple, n: int, prefix: tuple[str, ...],
+           temperature: float, seed: int, max_length: int) -> list[Tune]:
+    return _checked(compose_under(_weights, _intervention(key), n, prefix, temperature, seed, max_length))
+
+
+@st.cache_data(max_entries=64, show_spinner="Composing…")
+def _plain(_weights: ModelWeights, content_hash: str, n: int, prefix: tuple[str, ...], temperature: float, seed: int,
+           max_length: int) -> list[Tune]:
+    from folkrnn.sampling import sample_tunes
+
+    return _checked(sample_tunes(_weights, n, list(prefix), temperature, seed, max_length))
+
+
+def composed_pair(weights: ModelWeights, intervention: Intervention, n: int, prefix: Sequence[str],
+                  temperature: float, seed: int, max_length: int) -> tuple[list[Tune], list[Tune]]:
+    """(the network's own tunes, the tunes under ``intervention``), drawn with the same seed."""
+    without = _plain(weights, weights.content_hash, n, tuple(prefix), float(temperature), int(seed), int(max_length))
+    under = _under(weights, weights.content_hash, _key(intervention), n, tuple(prefix), float(temperature),
+                   int(seed), int(max_length))
+    return without, under
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _probabilities(_weights: ModelWeights, content_hash: str, key: tuple, tokens: tuple[str, ...]) -> np.ndarray:
+    from folkrnn.experiments import next_token_probabilities
+
+    return next_token_probabilities(InterventionStep(_weights, _intervention(key)), _weights, tokens)
+
+
+def token_probabilities(weights: ModelWeights, intervention: Intervention, tokens: Sequence[str]) -> np.ndarray:
+    """p of each token of a tune (and of ``</s>``) under ``intervention`` (cached)."""
+    return _probabilities(weights, weights.content_hash, _key(intervention), tuple(tokens))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _hidden(_weights: ModelWeights, content_hash: str, key: tuple, tokens: tuple[str, ...]) -> list[np.ndarray]:
+    from folkrnn.experiments import read_through
+
+    return read_through(InterventionStep(_weights, _intervention(key)), _weights, tokens)[1]
+
+
+def hidden_states(weights: ModelWeights, intervention: Intervention, tokens: Sequence[str]) -> list[np.ndarray]:
+    """Every layer's h_t, (steps, H), while the network reads a tune under ``intervention`` (cached)."""
+    return _hidden(weights, weights.content_hash, _key(intervention), tuple(tokens))
+
+
+def _units(text: str, H: int) -> tuple[int, ...]:
+    units = []
+    for part in text.replace(" ", "").split(","):
+        if not part:
+            continue
+        low, _, high = part.partition("-")
+        if not (low.isdigit() and (not high or high.isdigit())):
+            raise ValueError(f"{part!r} is not a unit number or a range like 10-20")
+        units += range(int(low), int(high or low) + 1)
+    if any(u >= H for u in units):
+        raise ValueError(f"units run from 0 to {H - 1}")
+    return tuple(sorted(set(units)))
+
+
+def intervention_controls(weights: ModelWeights) -> Intervention | None:
+    """Widgets for units to zero (per layer), directions to remove and one direction to add; their
+    intervention, or None (with the error shown) when a unit list cannot be read."""
+    H = weights.hidden_size
+    rank = min(len(weights.vocabulary), H)
+    cols = st.columns(3)
+    zero = {}
+    with cols[0]:
+        for layer in range(1, weights.num_layers + 1):
+            text = st.text_input(f"Units to zero in layer {layer}", "", key=f"zero{layer}", bind="query-params",
+                                 help=f"Unit numbers 0 … {H - 1}, with ranges: e.g. 3, 17, 40-59")
+            try:
+                units = _units(text, H)
+            except ValueError as exc:
+                st.error(f"Layer {layer}: {exc}.")
+                return None
+            if units:
+                zero[layer] = units
+    with cols[1]:
+        remove = st.multiselect("Directions w_i to remove from h_t", list(range(1, rank + 1)), key="remove",
+                                bind="query-params", help="h_t ← h_t − Σ (w_i · h_t) w_i in the last layer, every step")
+    with cols[2]:
+        i = int(st.number_input("Direction to add", 1, rank, 1, key="add_i", bind="query-params"))
+        alpha = float(st.slider("α (h_t ← h_t + α w_i)", -5.0, 5.0, 0.0, step=0.25, key="alpha", bind="query-params"))
+    return Intervention(zero_units=zero, remove=tuple(remove), add={i: alpha} if alpha else {})
+
+
+@st.cache_resource(max_entries=4, show_spinner="Reading the reference corpus…")
+def _reference(_data: bytes, file_id: str, vocabulary_tokens: tuple[str, ...]):
+    from folkrnn.copying import read_reference
+    from folkrnn.vocab import Vocabulary
+
+    return read_reference(_data, Vocabulary(vocabulary_tokens))
+
+
+def reference_corpus(weights: ModelWeights):
+    """The reference corpus the user uploads (v2 transcriptions, e.g. folk-rnn's data_v2), read and
+    indexed once per file; None, with a message, before a file is chosen or when it is refused."""
+    from folkrnn.copying import ReferenceError
+
+    file = st.file_uploader("Reference corpus: folk-rnn v2 transcriptions (.txt), e.g. data_v2", type=["txt"],
+                            key="reference", help="Tunes of M:, K: and body tokens separated by blank lines. "
+                            "The project ships no corpus: data_v2 is in the public folk-rnn repository.")
+    if file is None:
+        st.info("Choose a reference corpus to compare with: folk-rnn's data_v2 (in the public folk-rnn "
+                "repository, data/data_v2) or any file of v2 transcriptions.")
+        return None
+    try:
+        return _reference(file.getvalue(), file.file_id, weights.vocabulary.tokens)
+    except ReferenceError as exc:
+        st.error(f"Could not use {file.name}: {exc}.")
+        return None
+
+
+def searched(weights: ModelWeights, prefix: Sequence[str], block: int, keep: float, floor: float, max_length: int,
+             max_candidates: int):
+    """:func:`folkrnn.search.beam_search` with a progress bar while it runs, its result kept in the
+    session for these settings (a search is not shared: it is the user's own, and runs while they wait)."""
+    from folkrnn.search import beam_search
+
+    key = (weights.content_hash, tuple(prefix), block, keep, floor, max_length, max_candidates)
+    done = st.session_state.setdefault("searches", {})
+    if key not in done:
+        bar = st.progress(0.0, text="Searching…")
+
+        def progress(found: int) -> None:
+            bar.progress(min(1.0, found / max_length), text=f"Searching: {found} of at most {max_length} tokens")
+
+        done[key] = beam_search(weights, prefix, block, keep, floor, max_length, max_candidates, progress)
+        bar.empty()
+        while len(done) > 8:  # the oldest searches go
+            done.pop(next(iter(done)))
+    return done[key]
