@@ -42,8 +42,9 @@ def _frozen(name: str, array: Any, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def _check_metadata(metadata: dict) -> None:
-    """The metadata must be a JSON document of string-keyed dicts, lists and scalars, nested at most
-    MAX_METADATA_DEPTH deep and at most MAX_METADATA_BYTES long (it is shown and saved with the model)."""
+    """The metadata must be a JSON document of string-keyed dicts, lists and scalars (numpy numbers
+    too, for metadata made in code), nested at most MAX_METADATA_DEPTH deep and at most
+    MAX_METADATA_BYTES long (it is shown and saved with the model)."""
     pending = [(metadata, 0)]
     while pending:
         value, depth = pending.pop()
@@ -55,9 +56,9 @@ def _check_metadata(metadata: dict) -> None:
             pending += [(v, depth + 1) for v in value.values()]
         elif isinstance(value, (list, tuple)):
             pending += [(v, depth + 1) for v in value]
-        elif not (isinstance(value, (str, int, float)) or value is None):
+        elif not (isinstance(value, (str, int, float, np.number, np.bool_)) or value is None):
             raise ModelFileError(f"the metadata holds a {type(value).__name__}; only JSON values are allowed")
-    size = len(json.dumps(metadata))
+    size = len(json.dumps(metadata, default=lambda number: number.item()))  # numpy numbers as Python's
     if size > MAX_METADATA_BYTES:
         raise ModelFileError(f"the metadata takes {size:,} bytes as JSON; the limit is {MAX_METADATA_BYTES:,}")
 
