@@ -14,23 +14,27 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from . import errors
 from .errors import ModelFileError, one_line
 from .weights import ModelWeights
 
-MEMORY_LIMIT_BYTES = 640 * 2**20  # address space of the child; folk-rnn v2 needs under 300 MB of it
+MEMORY_LIMIT_BYTES = 512 * 2**20  # address space of the child: folk-rnn v2 needs under 300 MB, a 45 MB pickle 400
 CPU_LIMIT_S = 10
 WALL_LIMIT_S = 15
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[1])
 _CHILD = "from folkrnn.sandbox import child_main; child_main()"
+_ONE_AT_A_TIME = threading.Lock()  # sessions uploading at once must not add up their children's memory
 
 
 def load_isolated(data: bytes) -> ModelWeights:
     """The model in the folk-rnn pickle ``data``, parsed by :func:`load_original` in a child process."""
     from .checkpoint import from_bytes
 
+    if not _ONE_AT_A_TIME.acquire(timeout=2 * WALL_LIMIT_S):
+        raise ModelFileError("the server is busy parsing other model files; try again in a minute")
     try:
         done = subprocess.run([sys.executable, "-c", _CHILD], input=data, capture_output=True,
                               timeout=WALL_LIMIT_S, env=_child_environment(), cwd=_PACKAGE_ROOT)
@@ -38,6 +42,8 @@ def load_isolated(data: bytes) -> ModelWeights:
         raise ModelFileError(f"parsing the pickle took over {WALL_LIMIT_S} s; the file is refused") from None
     except OSError as exc:
         raise ModelFileError(f"could not start the pickle parser ({one_line(exc)})") from None
+    finally:
+        _ONE_AT_A_TIME.release()
     if done.returncode == 0:
         return from_bytes(done.stdout)
     raise _child_error(done.returncode, done.stderr.decode("utf-8", "replace"))

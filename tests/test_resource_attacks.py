@@ -130,6 +130,13 @@ def test_the_parser_is_limited_in_cpu_and_wall_time(monkeypatch):
     assert time.perf_counter() - start < 30  # the sleeping child was killed, not waited for
 
 
+def test_one_pickle_is_parsed_at_a_time(monkeypatch):
+    monkeypatch.setattr(sandbox, "WALL_LIMIT_S", 0.1)
+    with sandbox._ONE_AT_A_TIME:  # another session's upload is being parsed
+        with pytest.raises(ModelFileError, match="the server is busy parsing other model files"):
+            sandbox.load_isolated(b"\x80\x02N.")
+
+
 def test_an_unexpected_child_failure_is_one_line(monkeypatch):
     message = _isolated_with_child(monkeypatch, "raise SystemExit('boom\\nsecond line')")
     assert message == "the pickle parser failed (exit status 1: second line)"
