@@ -21,7 +21,7 @@ from . import errors
 from .errors import ModelFileError, one_line
 from .weights import ModelWeights
 
-MEMORY_LIMIT_BYTES = 512 * 2**20  # address space of the child: folk-rnn v2 needs under 300 MB, a 45 MB pickle 400
+MEMORY_LIMIT_BYTES = 640 * 2**20  # address space: folk-rnn v2 needs under 300 MB, a 48 MB float16 pickle 600
 CPU_LIMIT_S = 10
 WALL_LIMIT_S = 15
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[1])
