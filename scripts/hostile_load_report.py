@@ -2,8 +2,8 @@
 
     python scripts/hostile_load_report.py [--only SUBSTRING ...]
 
-Every file of tests/resource_attacks.py, and for comparison a folk-rnn-v2-sized pickle and the
-embedded checkpoint, goes through ``python -m folkrnn info --model FILE --json`` in a fresh process.
+Every file of tests/resource_attacks.py, and for comparison a folk-rnn-v2-sized pickle, a 48 MB
+float16 pickle and the embedded checkpoint, goes through ``python -m folkrnn info --model FILE --json`` in a fresh process.
 Per file: the exit status, the wall time, the peak resident memory of that process and its children
 (the pickle parser's sandbox included, as a small launcher's ``RUSAGE_CHILDREN`` reports it: a
 child forked from this process would count this process's memory) and that peak less the
@@ -45,6 +45,13 @@ def v2_sized_pickle() -> bytes:
     return dumps_py2(meta)
 
 
+def float16_pickle_near_the_limit() -> bytes:
+    """A folk-rnn pickle of 3 x 1100 float16 LSTM layers: 48 MB, near the 50 MB upload limit."""
+    meta = folkrnn_metadata(folkrnn_v2_vocabulary().tokens, hidden=1100, rng=2)
+    meta["param_values"] = [meta["param_values"][0]] + [(0.1 * a).astype(np.float16) for a in meta["param_values"][1:]]
+    return dumps_py2(meta)
+
+
 def measure(path: Path) -> tuple[int, float, float, str]:
     """(exit status, seconds, peak RSS in MB of the process tree, stderr) of ``folkrnn info`` on ``path``."""
     done = subprocess.run([sys.executable, "-c", LAUNCHER, sys.executable, "-m", "folkrnn", "info", "--model",
@@ -59,6 +66,7 @@ def main() -> int:
     args = parser.parse_args()
     files = [(name, data, True) for name, data in resource_attack_files()]
     files += [("valid/folkrnn_v2_sized.pkl", v2_sized_pickle(), False),
+              ("valid/float16_48mb.pkl", float16_pickle_near_the_limit(), False),
               ("valid/embedded.safetensors", default_model_path().read_bytes(), False)]
     files = [f for f in files if not args.only or any(o in f[0] for o in args.only)]
     missed = []
