@@ -92,15 +92,19 @@ def beam_search(
         beam = _Beam([[]], np.zeros(1), [[]], logits, state)
         options = []  # (tokens, log p, missed mass per token, the beam and row of its parent)
         depths = min(block, max_length - len(found))
+        shorter = []  # the continuations of the depth before, should nothing survive the next one
         for depth in range(depths):
             children = _children(beam, keep, floor)
             scored += len(children)
-            options += [(seq, lp, path, beam, row) for seq, lp, path, row in children
-                        if seq[-1] == end or depth == depths - 1]
+            options += [(seq, lp, path, beam, row) for seq, lp, path, row in children if seq[-1] == end]
             growing = sorted((ch for ch in children if ch[0][-1] != end), key=lambda ch: -ch[1])[:max_candidates]
+            if depth == depths - 1:
+                options += [(seq, lp, path, beam, row) for seq, lp, path, row in growing]
+            if not growing:
+                options += shorter  # the floor ended the block early: its shorter continuations count
             if not growing or depth == depths - 1:
-                options += [(seq, lp, path, beam, row) for seq, lp, path, row in growing if depth < depths - 1]
                 break
+            shorter = [(seq, lp, path, beam, row) for seq, lp, path, row in growing]
             beam = _advance(weights, beam, growing)
         if not options:  # the floor cut every token: take the likeliest one, as greedy decoding would
             p = softmax(logits[0])

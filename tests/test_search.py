@@ -108,3 +108,13 @@ def test_cli_beam_json():
     from folkrnn.abc import to_abc
 
     assert payload["abc"] == to_abc(payload["tokens"])
+
+
+def test_a_floor_that_ends_a_block_early_keeps_its_shorter_continuations():
+    p1, _, joint = brute_force_pairs()
+    first, second = np.argsort(-p1)[:2]
+    floor = float(p1[second])  # two first tokens survive the floor ...
+    assert joint.max() < floor  # ... and no pair does: the block ends after one token
+    result = beam_search(WEIGHTS, PREFIX, block=2, keep=1.0, floor=floor, max_length=2)
+    assert result.tokens[:1] == [WEIGHTS.vocabulary.tokens[first]]
+    assert result.missed_mass[0] == pytest.approx(1 - p1[first] - p1[second])  # both were explored
