@@ -108,7 +108,7 @@ def _checked(tunes: list[Tune]) -> list[Tune]:
 def _sample_chunk(_weights: ModelWeights, content_hash: str, size: int, prefix: tuple[str, ...], temperature: float,
                   seed: int, chunk: int, max_length: int) -> list[Tune]:
     from folkrnn.sampling import sample_tunes
-    from folkrnn.usage import chunk_seed
+    from folkrnn.sampling import chunk_seed
 
     return _checked(sample_tunes(_weights, size, prefix, temperature, chunk_seed(seed, chunk), max_length))
 
@@ -117,9 +117,9 @@ def composed(weights: ModelWeights, n: int, prefix: Sequence[str], temperature: 
              max_length: int, label: str = "Composing") -> list[Tune]:
     """n tunes from the model (cached per chunk of 10, with a progress bar while composing).
 
-    The same tunes as :func:`folkrnn.usage.sample_in_chunks`, cached chunk by chunk.
+    The same tunes as :func:`folkrnn.sampling.sample_in_chunks`, cached chunk by chunk.
     """
-    from folkrnn.usage import chunks
+    from folkrnn.sampling import chunks
 
     parts = chunks(n)
     bar = st.progress(0.0, text=f"{label}…") if len(parts) > 1 else None
@@ -148,7 +148,8 @@ def direction_usage_survey(weights: ModelWeights, n: int, temperature: float, se
 
     The tunes are those :func:`composed` gives for the same settings and no prefix.
     """
-    from folkrnn.usage import UsageSums, chunks
+    from folkrnn.sampling import chunks
+    from folkrnn.usage import UsageSums
 
     decomposition = svd(weights)
     bar = st.progress(0.0, text="Composing and measuring…")

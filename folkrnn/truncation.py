@@ -92,7 +92,7 @@ def compose_truncated(
     progress=None,
 ):
     """Tunes composed by the network with V truncated."""
-    from .usage import sample_in_chunks
+    from .sampling import sample_in_chunks
 
     return sample_in_chunks(truncated_weights(weights, k, remove), n, prefix, temperature, seed, max_length,
                             progress=progress)

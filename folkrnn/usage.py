@@ -24,7 +24,7 @@ import torch
 
 from .directions import projections
 from .model import FolkRNN
-from .sampling import Tune, sample_tunes
+from .sampling import Tune
 from .svd import SoftmaxSVD
 from .vocab import CATEGORIES, END, START, Vocabulary, token_category
 from .weights import ModelWeights
@@ -231,29 +231,3 @@ def direction_usage(
         if progress:
             progress(min(start + batch_size, len(tunes)), len(tunes))
     return sums.summary(svd)
-
-
-def chunk_seed(seed: int, chunk: int) -> int:
-    """The sampling seed of chunk ``chunk`` of a batch sampled with ``seed`` (distinct per pair)."""
-    return int(np.random.SeedSequence([int(seed), int(chunk)]).generate_state(1)[0])
-
-
-CHUNK = 10  # tunes sampled together, each chunk with its own seed
-
-
-def chunks(n: int, size: int = CHUNK) -> list[tuple[int, int]]:
-    """(chunk index, tunes in it) for n tunes sampled ``size`` at a time."""
-    return [(c, min(size, n - start)) for c, start in enumerate(range(0, n, size))]
-
-
-def sample_in_chunks(
-    weights: ModelWeights, n: int, prefix: Sequence[str] = (), temperature: float = 1.0,
-    seed: int = 0, max_length: int = 1000, chunk: int = CHUNK, progress: Progress | None = None,
-) -> list[Tune]:
-    """``n`` tunes sampled ``chunk`` at a time (reporting progress); reproducible from ``seed``."""
-    tunes: list[Tune] = []
-    for c, size in chunks(n, chunk):
-        tunes += sample_tunes(weights, size, prefix, temperature, chunk_seed(seed, c), max_length)
-        if progress:
-            progress(len(tunes), n)
-    return tunes

@@ -167,7 +167,8 @@ def test_start_and_end_marks_in_a_pasted_tune_are_dropped():
 
 
 def test_survey_reports_its_sample_and_matches_the_package():
-    from folkrnn.usage import direction_usage, sample_in_chunks
+    from folkrnn.sampling import sample_in_chunks
+    from folkrnn.usage import direction_usage
     from folkrnn.svd import softmax_svd
 
     at = _app({"n": "5", "survey_length": "30", "survey_seed": "3"})
@@ -208,7 +209,7 @@ def test_compose_shows_n_tunes_with_the_seeded_meter_and_links_them():
     table = _table(at, "tunes-table")
     assert len(table) == 3 and (table["meter"] == "M:6/8").all()
     assert len(at.subheader) >= 3 and [s.value for s in at.subheader][:3] == ["Tune 1", "Tune 2", "Tune 3"]
-    from folkrnn.usage import sample_in_chunks
+    from folkrnn.sampling import sample_in_chunks
     from folkrnn.wellformed import check_tune
 
     tunes = sample_in_chunks(WEIGHTS, 3, ["M:6/8"], 1.0, 5, 30)

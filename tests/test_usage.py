@@ -8,13 +8,10 @@ import pytest
 from folkrnn.activations import run
 from folkrnn.directions import logit_decomposition
 from folkrnn.model import FolkRNN
-from folkrnn.sampling import Tune, sample_tunes
+from folkrnn.sampling import Tune, chunk_seed, sample_in_chunks, sample_tunes
 from folkrnn.svd import softmax_svd
 from folkrnn.examples import PART5_TUNE
-from folkrnn.usage import (
-    chunk_seed, direction_usage, hidden_states, random_direction_mean_abs,
-    sample_in_chunks, usage_sums, UsageSums,
-)
+from folkrnn.usage import UsageSums, direction_usage, hidden_states, random_direction_mean_abs, usage_sums
 from folkrnn.vocab import CATEGORIES, END, token_category
 from tests.factories import random_weights
 
