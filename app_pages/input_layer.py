@@ -21,7 +21,8 @@ choice = st.segmented_control("Gate", ["all four", *GATES], default="all four", 
 gate = None if choice == "all four" else choice
 frame, table = input_layer_tables(weights, gate)
 chart_with_csv(f"token_cosines_{choice.replace(' ', '_')}", frame, token_gramian_heatmap, frame,
-               f"Cosines between token embeddings ({choice}), tokens grouped by category")
+               f"Cosines between token embeddings ({choice}), tokens grouped by category",
+               key=(weights.content_hash, choice))
 
 shown_gate = gate or "input"
 st.subheader(f"The SVD of the first layer's W_x ({shown_gate} gate)")

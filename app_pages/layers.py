@@ -41,7 +41,9 @@ values = inside.layers[layer - 1].signal(signal)
 order, _ = unit_peaks(values)
 units = [int(u) for u in order[:shown]]
 heat, histogram, peaks = layer_tables(weights, tokens, layer, signal, units)
-chart_with_csv(f"layer{layer}_{signal}", heat, activation_heatmap, heat, signal, units)
+tune_key = (weights.content_hash, tuple(tokens))
+chart_with_csv(f"layer{layer}_{signal}", heat, activation_heatmap, heat, signal, units,
+               key=(*tune_key, layer, signal, tuple(units)))
 
 st.subheader("Sparsity and peaks, layer by layer")
 by_layer = [layer_.signal(signal) for layer_ in inside.layers]
@@ -51,9 +53,10 @@ for n, v in enumerate(by_layer):
                 help=f"Share of all {v.size:,} values (steps × units) of {SIGNAL_TITLES[signal]} below 0.1 in size")
 left, right = st.columns(2)
 with left:
-    chart_with_csv(f"{signal}_histograms", histogram, activation_histogram_chart, histogram, signal)
+    chart_with_csv(f"{signal}_histograms", histogram, activation_histogram_chart, histogram, signal,
+                   key=(*tune_key, signal))
 with right:
-    chart_with_csv(f"{signal}_unit_peaks", peaks, unit_peaks_chart, peaks, signal)
+    chart_with_csv(f"{signal}_unit_peaks", peaks, unit_peaks_chart, peaks, signal, key=(*tune_key, signal))
 
 st.subheader("One unit next to the tune")
 unit = int(st.number_input("Unit", 0, H - 1, units[0], key="unit", bind="query-params",

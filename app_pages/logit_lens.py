@@ -33,7 +33,8 @@ st.caption("Mean entropy of each layer's decoding: " + ", ".join(
 measure = st.segmented_control("Colour by", list(LENS_MEASURES), default="KL", key="measure", bind="query-params",
                                help="KL: KL(p_out ‖ p_layer) in nats, how far the layer's decoding is from the "
                                     "output; entropy: of the layer's decoding, in nats")
-chart_with_csv("logit_lens", frame, lens_heatmap, frame, LENS_MEASURES[measure or "KL"])
+chart_with_csv("logit_lens", frame, lens_heatmap, frame, LENS_MEASURES[measure or "KL"],
+               key=(weights.content_hash, tuple(tokens), measure or "KL"))
 
 st.subheader("What each layer decodes to at one step")
 step = st.slider("Step t", 0, len(tokens), min(10, len(tokens)), key="step", bind="query-params",

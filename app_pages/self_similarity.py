@@ -48,4 +48,4 @@ for n, column in enumerate(columns):
                   help="Share of the pairs of steps s < t with cosine distance above the threshold")
         frame = step_gramian_table(weights, tokens, signal, layer, kind)
         chart_with_csv(f"gramian_{'ab'[n]}", frame, step_gramian_heatmap, frame, bar_line_steps(tokens), kind,
-                       f"{kind} Gramian of {choice}")
+                       f"{kind} Gramian of {choice}", key=(weights.content_hash, tuple(tokens), choice, kind))

@@ -32,7 +32,19 @@ def vega_lite_spec(_build: ChartBuilder, builder: str, *args, **kwargs) -> dict:
     70k-row chart otherwise pays for the conversion on every rerun). ``st.cache_data`` hands every
     caller its own copy, which Streamlit changes while drawing it. 32 entries bound the memory.
     """
-    spec = _build(*args, **kwargs).to_dict()
+    return _spec(_build, *args, **kwargs)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def keyed_spec(_build: ChartBuilder, builder: str, key: tuple, _args: tuple, _kwargs: dict) -> dict:
+    """:func:`vega_lite_spec` cached on ``key`` instead of on the arguments themselves: for large
+    frames (a 20k-row Gramian), whose hashing on every rerun cost more than drawing. ``key`` must
+    name everything the arguments are made from (the model's content hash, the tune, the choices)."""
+    return _spec(_build, *_args, **_kwargs)
+
+
+def _spec(build: ChartBuilder, *args, **kwargs) -> dict:
+    spec = build(*args, **kwargs).to_dict()
     spec["datasets"] = {name: _arrow_bytes(rows) for name, rows in spec.get("datasets", {}).items()}
     return spec
 
@@ -46,18 +58,22 @@ def _arrow_bytes(rows: list[dict]) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
-def show_chart(build: ChartBuilder, *args, **kwargs) -> None:
-    """Draw ``build(*args, **kwargs)`` (a pure chart builder from explorer.charts) across the page."""
-    spec = vega_lite_spec(build, f"{build.__module__}.{build.__qualname__}", *args, **kwargs)
+def show_chart(build: ChartBuilder, *args, key: tuple | None = None, **kwargs) -> None:
+    """Draw ``build(*args, **kwargs)`` (a pure chart builder from explorer.charts) across the page;
+    with ``key``, its spec is cached on the key (:func:`keyed_spec`), not on the arguments."""
+    builder = f"{build.__module__}.{build.__qualname__}"
+    spec = (vega_lite_spec(build, builder, *args, **kwargs) if key is None
+            else keyed_spec(build, builder, key, args, kwargs))
     st.vega_lite_chart(spec, width="stretch")
 
 
-def chart_with_csv(name: str, frame: pd.DataFrame, build: ChartBuilder, *args, **kwargs) -> None:
+def chart_with_csv(name: str, frame: pd.DataFrame, build: ChartBuilder, *args, key: tuple | None = None,
+                   **kwargs) -> None:
     """Draw ``build(*args, **kwargs)`` with a download of ``frame``, the data it draws, as ``name``.csv.
 
     The CSV is written only when the button is pressed (a callable), so reruns never pay for it.
     """
-    show_chart(build, *args, **kwargs)
+    show_chart(build, *args, key=key, **kwargs)
     st.download_button(
         f"Download {name}.csv", lambda: frame.to_csv(index=False).encode(), file_name=f"{name}.csv",
         mime="text/csv", key=f"csv-{name}", icon=":material/download:", on_click="ignore",

@@ -4,7 +4,7 @@ import altair as alt
 import pandas as pd
 import pyarrow as pa
 
-from explorer.widgets import vega_lite_spec
+from explorer.widgets import keyed_spec, vega_lite_spec
 
 FRAME = pd.DataFrame({"i": [1, 2, 3], "s": [5.0, 3.5, 1.25], "token": ["|:", "</s>", "C"]})
 
@@ -37,6 +37,17 @@ def test_the_cache_tells_inputs_apart():
     other = FRAME.assign(s=FRAME.s * 2)
     (data,) = _datasets(vega_lite_spec(bars, "bars", other))
     assert data.s.tolist() == [10.0, 7.0, 2.5]
+
+
+def test_a_keyed_spec_is_cached_on_its_key_alone():
+    """The key stands for the arguments: the same key gives the first spec back, a new key a new one."""
+    other = FRAME.assign(s=FRAME.s * 2)
+    (first,) = _datasets(keyed_spec(bars, "bars", ("model", "tune", 1), (FRAME,), {}))
+    (same,) = _datasets(keyed_spec(bars, "bars", ("model", "tune", 1), (other,), {}))
+    (new,) = _datasets(keyed_spec(bars, "bars", ("model", "tune", 2), (other,), {}))
+    assert first.s.tolist() == same.s.tolist() == [5.0, 3.5, 1.25]
+    assert new.s.tolist() == [10.0, 7.0, 2.5]
+    assert keyed_spec(bars, "bars", ("k",), (FRAME,), {}) == vega_lite_spec(bars, "bars", FRAME)
 
 
 def test_every_caller_gets_its_own_copy():
