@@ -24,10 +24,9 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from .onnx_step import State, StepSession, intervened_session
 from .svd import softmax_svd
 from .weights import ModelWeights
-
-State = list[tuple[np.ndarray, np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -45,13 +44,12 @@ class Intervention:
         return not (any(self.zero_units.values()) or self.remove or any(self.add.values()) or self.force)
 
 
-class InterventionStep:
+class InterventionStep(StepSession):
     """One step of ``weights`` under ``intervention``, for a batch: the intervened ONNX Runtime graph
-    (:func:`folkrnn.onnx_step.step_graph`), so an intervention costs little more than the network."""
+    (:func:`folkrnn.onnx_step.step_graph`), so an intervention costs little more than the network.
+    Unlike a :class:`StepSession` it counts the inputs it reads (for ``force_after``): one per composition."""
 
     def __init__(self, weights: ModelWeights, intervention: Intervention = Intervention()):
-        from .onnx_step import intervened_session
-
         n_layers, H = weights.num_layers, weights.hidden_size
         masks = [np.ones(H, dtype=np.float32) for _ in range(n_layers)]
         for layer, units in intervention.zero_units.items():
@@ -73,33 +71,26 @@ class InterventionStep:
         self._force_rows = weights.vocabulary.encode(intervention.force_tokens) if intervention.force else []
         if intervention.force and not self._force_rows:
             raise ValueError("forcing the input needs tokens to draw the random one from")
-        self._run = intervened_session(weights).run
+        super().__init__(weights, intervened_session(weights))
+        self._constants.update(P=P.astype(np.float32), offset=offset.astype(np.float32),
+                               **{f"mask{l}": m for l, m in enumerate(masks)})
+        self._masks = masks
         self._beta, self._force_after, self._read = intervention.force, intervention.force_after, 0
         self._rng = np.random.default_rng(intervention.force_seed)
-        self._fixed = {"V_T": np.ascontiguousarray(weights.V.T, dtype=np.float32),
-                       "v": np.asarray(weights.v, dtype=np.float32),
-                       "P": P.astype(np.float32), "offset": offset.astype(np.float32),
-                       **{f"mask{l}": m for l, m in enumerate(masks)}}
-        self._masks = masks
-        self._initial = [(layer.h0.astype(np.float32), layer.c0.astype(np.float32)) for layer in weights.layers]
-        self._outputs = ["logits"] + [f"{k}{l}_next" for l in range(n_layers) for k in "hc"]
 
     def start(self, batch: int) -> State:
         """Every layer's trained initial (h, c), for ``batch`` sequences (zeroed units at 0)."""
-        return [(np.tile(h * m, (batch, 1)), np.tile(c * m, (batch, 1))) for (h, c), m in zip(self._initial, self._masks)]
+        return [(h * m, c * m) for (h, c), m in zip(super().start(batch), self._masks)]
 
-    def __call__(self, tokens: np.ndarray, state: State) -> tuple[np.ndarray, State]:
-        """Read ``tokens`` (batch,) from ``state``: the logits V h_t + v (batch, vocab), and the new state."""
-        tokens = np.asarray(tokens, dtype=np.int64)
+    def _feeds(self, tokens: np.ndarray) -> dict[str, np.ndarray]:
+        """The plain graph's inputs, and the two-hot input's: after ``force_after`` inputs read,
+        ``beta`` of a random forced token's row."""
+        feeds = super()._feeds(tokens)
         self._read += 1
         beta = self._beta if self._read > self._force_after else 0.0
-        forced = self._rng.choice(self._force_rows, size=len(tokens)).astype(np.int64) if beta else tokens
-        feeds = {"tokens": tokens, "forced": forced, "keep": np.array([1.0 - beta], np.float32),
-                 "beta": np.array([beta], np.float32), **self._fixed}
-        for l, (h, c) in enumerate(state):
-            feeds[f"h{l}"], feeds[f"c{l}"] = h, c
-        logits, *flat = self._run(self._outputs, feeds)
-        return logits, list(zip(flat[0::2], flat[1::2]))
+        forced = self._rng.choice(self._force_rows, size=len(tokens)).astype(np.int64) if beta else feeds["tokens"]
+        feeds.update(forced=forced, keep=np.array([1.0 - beta], np.float32), beta=np.array([beta], np.float32))
+        return feeds
 
 
 def compose_under(weights: ModelWeights, intervention: Intervention, n: int = 1, prefix=(), temperature: float = 1.0,

@@ -160,9 +160,9 @@ class StepSession:
     """One step of a model: its LSTM stack's shared session, its softmax layer and its trained
     initial state. Read-only once built, so one serves every caller and thread."""
 
-    def __init__(self, weights: ModelWeights):
-        self.lstm = lstm_session(weights)
-        self._softmax = {"V_T": _float32(weights.V.T), "v": _float32(weights.v)}
+    def __init__(self, weights: ModelWeights, lstm: LSTMSession | None = None):
+        self.lstm = lstm or lstm_session(weights)
+        self._constants = {"V_T": _float32(weights.V.T), "v": _float32(weights.v)}  # fed on every call
         self._outputs = ["logits"] + [f"{k}{l}_next" for l in range(weights.num_layers) for k in "hc"]
         self._initial = [(_float32(layer.h0), _float32(layer.c0)) for layer in weights.layers]
 
@@ -170,9 +170,13 @@ class StepSession:
         """The trained initial (h, c) of every layer, for ``batch`` sequences."""
         return [(np.tile(h, (batch, 1)), np.tile(c, (batch, 1))) for h, c in self._initial]
 
+    def _feeds(self, tokens: np.ndarray) -> dict[str, np.ndarray]:
+        """The graph's inputs for reading ``tokens``, but the state."""
+        return {"tokens": np.asarray(tokens, dtype=np.int64), **self._constants}
+
     def __call__(self, tokens: np.ndarray, state: State) -> tuple[np.ndarray, State]:
         """Read ``tokens`` (batch,) from ``state``: the logits V h_t + v (batch, vocab), and the new state."""
-        feeds = {"tokens": np.asarray(tokens, dtype=np.int64), **self._softmax}
+        feeds = self._feeds(tokens)
         for l, (h, c) in enumerate(state):
             feeds[f"h{l}"], feeds[f"c{l}"] = h, c
         logits, *flat = self.lstm.run(self._outputs, feeds)
