@@ -6,7 +6,7 @@ import streamlit as st
 from explorer.abcjs import render_abc
 from explorer.beyond import composing_controls, parse_tokens
 from explorer.charts import populations_chart, token_change_chart
-from explorer.experiments import composed_pair, intervention_controls, token_probabilities
+from explorer.experiments import composed_pair, intervention_controls, summary_metrics, token_probabilities
 from explorer.frames import populations_frame, token_change_frame
 from explorer.session import current_model
 from explorer.widgets import chart_with_csv
@@ -31,13 +31,8 @@ if intervention.empty:
 
 without, under = composed_pair(weights, intervention, n, prefix, T, seed, max_length)
 summaries = {"without": summary(without), "with the change": summary(under)}
-labels = {"well_formed_share": ("Well-formed", "{:.0%}"), "mean_bar_errors": ("Bar-duration errors per tune", "{:.2f}"),
-          "mean_length": ("Mean length (tokens)", "{:.0f}"), "mean_bars": ("Mean bar lines", "{:.1f}")}
-m = st.columns(len(labels))
-for col, (key, (label, fmt)) in zip(m, labels.items()):
-    before, after = summaries["without"][key], summaries["with the change"][key]
-    col.metric(label, fmt.format(after), delta=fmt.format(after - before) if key != "well_formed_share"
-               else f"{after - before:+.0%}", delta_color="off", help=f"With the change; without: {fmt.format(before)}")
+summary_metrics(summaries["without"], summaries["with the change"],
+                ["well_formed_share", "mean_bar_errors", "mean_length", "mean_bars"], "without")
 population = populations_frame(summaries)
 chart_with_csv("meters_and_modes", population, populations_chart, population)
 

@@ -5,7 +5,7 @@ import streamlit as st
 from explorer.abcjs import render_abc
 from explorer.beyond import parse_tokens, sampling_controls, seed_tokens
 from explorer.charts import state_change_chart
-from explorer.experiments import composed_pair, hidden_states
+from explorer.experiments import composed_pair, hidden_states, summary_metrics
 from explorer.frames import state_change_frame
 from explorer.session import current_model
 from explorer.widgets import chart_with_csv
@@ -37,15 +37,7 @@ with cols[2]:
     n = int(st.number_input("Tunes", 1, 64, 8, key="n", bind="query-params"))
 forcing = Intervention(force=beta, force_tokens=force_tokens, force_seed=seed)
 without, under = composed_pair(weights, forcing, n, prefix, T, seed, 400)
-before, after = summary(without), summary(under)
-m = st.columns(3)
-m[0].metric("Well-formed", f"{after['well_formed_share']:.0%}",
-            delta=f"{after['well_formed_share'] - before['well_formed_share']:+.0%}",
-            help=f"Forced; the network itself: {before['well_formed_share']:.0%}")
-m[1].metric("Bar-duration errors per tune", f"{after['mean_bar_errors']:.2f}",
-            delta=f"{after['mean_bar_errors'] - before['mean_bar_errors']:+.2f}", delta_color="inverse")
-m[2].metric("Mean length (tokens)", f"{after['mean_length']:.0f}",
-            delta=f"{after['mean_length'] - before['mean_length']:+.0f}", delta_color="off")
+summary_metrics(summary(without), summary(under), ["well_formed_share", "mean_bar_errors", "mean_length"])
 left, right = st.columns(2)
 for column, tunes, name in ((left, without, "as it is"), (right, under, "forced")):
     with column:

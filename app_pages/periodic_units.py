@@ -5,7 +5,7 @@ import streamlit as st
 
 from explorer.beyond import choose_tune, sampling_controls
 from explorer.charts import periodogram_chart, unit_power_chart
-from explorer.experiments import composed_pair
+from explorer.experiments import composed_pair, summary_metrics
 from explorer.frames import periodogram_frame, unit_power_frame
 from explorer.inside import lstm_internals
 from explorer.session import current_model
@@ -48,15 +48,6 @@ with cols[1]:
 T, seed = sampling_controls(columns=cols[2:])
 top = tuple(sorted(int(u) for u in periodic_units(h, period, k)))
 without, under = composed_pair(weights, Intervention(zero_units={weights.num_layers: top}), n, [], T, seed, 400)
-before, after = summary(without), summary(under)
-m = st.columns(3)
-m[0].metric("Bar-duration errors per tune", f"{after['mean_bar_errors']:.2f}",
-            delta=f"{after['mean_bar_errors'] - before['mean_bar_errors']:+.2f}", delta_color="inverse",
-            help=f"Bars whose length the meter does not allow; the network itself: {before['mean_bar_errors']:.2f}")
-m[1].metric("Well-formed", f"{after['well_formed_share']:.0%}",
-            delta=f"{after['well_formed_share'] - before['well_formed_share']:+.0%}",
-            help=f"The network itself: {before['well_formed_share']:.0%}")
-m[2].metric("Mean bar lines", f"{after['mean_bars']:.1f}", delta=f"{after['mean_bars'] - before['mean_bars']:+.1f}",
-            delta_color="off")
+summary_metrics(summary(without), summary(under), ["mean_bar_errors", "well_formed_share", "mean_bars"])
 st.caption(f"Zeroed units of layer {weights.num_layers}: {', '.join(map(str, top))}. The same {n} seeds, "
            "composed with no seed tokens, at most 400 tokens.")

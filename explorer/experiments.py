@@ -77,6 +77,23 @@ def hidden_states(weights: ModelWeights, intervention: Intervention, tokens: Seq
     return _hidden(weights, weights.content_hash, _key(intervention), tuple(tokens))
 
 
+SUMMARY_METRICS = {  # summary key -> (label, value format, signed delta format, delta colour)
+    "well_formed_share": ("Well-formed", "{:.0%}", "{:+.0%}", "normal"),
+    "mean_bar_errors": ("Bar-duration errors per tune", "{:.2f}", "{:+.2f}", "inverse"),
+    "mean_length": ("Mean length (tokens)", "{:.0f}", "{:+.0f}", "off"),
+    "mean_bars": ("Mean bar lines", "{:.1f}", "{:+.1f}", "off"),
+}
+
+
+def summary_metrics(before: dict, after: dict, keys: Sequence[str], baseline: str = "the network itself") -> None:
+    """One metric per :func:`folkrnn.experiments.summary` figure in ``keys``: the changed tunes' value,
+    its change from ``before`` as the delta, and ``before`` in the tooltip."""
+    for column, key in zip(st.columns(len(keys)), keys):
+        label, value, change, colour = SUMMARY_METRICS[key]
+        column.metric(label, value.format(after[key]), delta=change.format(after[key] - before[key]),
+                      delta_color=colour, help=f"With the change; {baseline}: {value.format(before[key])}")
+
+
 def _units(text: str, H: int) -> tuple[int, ...]:
     units = []
     for part in text.replace(" ", "").split(","):
