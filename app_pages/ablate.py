@@ -10,9 +10,9 @@ from explorer.experiments import composed_pair, intervention_controls, summary_m
 from explorer.frames import populations_frame, token_change_frame
 from explorer.session import current_model
 from explorer.widgets import chart_with_csv
+from folkrnn.analysis.experiments import summary
+from folkrnn.compose.interventions import Intervention
 from folkrnn.examples import PART5_TUNE
-from folkrnn.experiments import summary
-from folkrnn.interventions import Intervention
 
 weights = current_model()
 st.title("Ablate and steer")

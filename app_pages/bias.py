@@ -8,7 +8,7 @@ from explorer.frames import column_bias_correlation, token_frame
 from explorer.models import columns, svd
 from explorer.session import current_model
 from explorer.widgets import chart_with_csv
-from folkrnn.perturbation import bias_distribution, logit_change_for_factor, probability_factor
+from folkrnn.analysis.perturbation import bias_distribution, logit_change_for_factor, probability_factor
 
 weights = current_model()
 st.title("The bias v and the columns of V")

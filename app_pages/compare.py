@@ -6,11 +6,9 @@ import streamlit as st
 from explorer import models
 from explorer.charts import angles_chart, cosine_heatmap, spectra_chart
 from explorer.frames import angles_frame, cosines_frame, matches_frame, spectra_frame
-from explorer.session import MAX_UPLOAD_BYTES, current_model
+from explorer.session import current_model, pick_model
 from explorer.widgets import chart_with_csv
-from folkrnn import ModelFileError, load_bytes
-from folkrnn.comparison import compare_softmax, principal_angles, shared_token_rows
-from folkrnn.download import DownloadError
+from folkrnn.analysis.comparison import compare_softmax, principal_angles, shared_token_rows
 
 weights_a = current_model()
 st.title("Compare models")
@@ -21,42 +19,9 @@ st.markdown(
     "a singular vector's sign is arbitrary, so single vectors are compared by $|\\cos|$."
 )
 
-# Plain option texts: a bound radio writes the option's text into the URL (?other=Upload).
-source = st.radio("Model B", ["Embedded", "Upload", "Original"], key="other", bind="query-params", horizontal=True,
-                  captions=["the replica shipped with the app", "a .pkl or .safetensors file",
-                            "folk-rnn v2's published weights (download)"])
-
-
-def _uploaded():
-    file = st.file_uploader("Model B: folk-rnn metadata pickle (.pkl) or project checkpoint (.safetensors)",
-                            type=["pkl", "safetensors"], key="compare_file",
-                            help="Loaded with the same safe loader as the sidebar: files that run code are refused.")
-    if file is None:
-        st.info("Choose a file for model B.")
-        st.stop()
-    if st.session_state.get("compare_id") != file.file_id:
-        st.session_state["compare_id"] = file.file_id
-        st.session_state.pop("compare_weights", None)
-        try:
-            st.session_state["compare_weights"] = load_bytes(file.getvalue(), MAX_UPLOAD_BYTES)
-            st.session_state.pop("compare_error", None)
-        except ModelFileError as exc:
-            st.session_state["compare_error"] = f"Could not load {file.name}: {exc}"
-    if "compare_weights" not in st.session_state:
-        st.error(st.session_state.get("compare_error", "No model loaded."))
-        st.stop()
-    return st.session_state["compare_weights"]
-
-
-def _original():
-    try:
-        return models.original_model()
-    except (DownloadError, ModelFileError) as exc:
-        st.error(f"{exc}. Choose another model B.")
-        st.stop()
-
-
-weights_b = {"Upload": _uploaded, "Original": _original}.get(source, lambda: models.embedded_model())()
+weights_b = pick_model("Model B", "other", "Compare needs a model B.", horizontal=True)
+if weights_b is None:
+    st.stop()
 svd_a, svd_b = models.svd(weights_a), models.svd(weights_b)
 name_a, name_b = f"A: {weights_a.name}", f"B: {weights_b.name}"
 cols = st.columns(2)

@@ -9,8 +9,8 @@ from explorer.experiments import reference_corpus
 from explorer.frames import matches_table, populations_frame
 from explorer.session import current_model
 from explorer.widgets import chart_with_csv
-from folkrnn.abc import to_abc
-from folkrnn.copying import population
+from folkrnn.analysis.copying import population
+from folkrnn.music.abc import to_abc
 
 weights = current_model()
 st.title("Is it copying?")

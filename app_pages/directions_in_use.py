@@ -11,8 +11,8 @@ from explorer.frames import decomposition_frame, projections_frame, usage_catego
 from explorer.models import svd
 from explorer.session import current_model
 from explorer.widgets import chart_with_csv, show_chart
-from folkrnn.abc import to_abc
-from folkrnn.directions import logit_decomposition, projections
+from folkrnn.analysis.directions import logit_decomposition, projections
+from folkrnn.music.abc import to_abc
 
 weights = current_model()
 decomposition = svd(weights)

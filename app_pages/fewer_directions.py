@@ -11,8 +11,8 @@ from explorer.frames import nll_frame, token_nll_frame, tunes_frame, wellformed_
 from explorer.models import svd
 from explorer.session import current_model
 from explorer.widgets import chart_with_csv
+from folkrnn.analysis.truncation import describe, keep_mask, targets_of, token_nll
 from folkrnn.examples import PART5_TUNE
-from folkrnn.truncation import describe, keep_mask, targets_of, token_nll
 
 weights = current_model()
 decomposition = svd(weights)

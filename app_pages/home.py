@@ -40,9 +40,11 @@ st.markdown(
     "layer's token embeddings. **Experiments** turn its questions into interventions: ablate units or "
     "steer along directions, silence the units that count bars, force the input, check whether a tune is "
     "copied from the training corpus, and search for likely tunes instead of sampling them.\n\n"
-    "Choose the model in the sidebar: the embedded replica trained by this project, a file you "
-    "upload (an original folk-rnn pickle or a project checkpoint), or the original v2 weights "
-    "downloaded from the public folk-rnn repository."
+    "Choose the model in the sidebar. Two ship with the app, both trained by this project on a third "
+    "of folk-rnn's corpus: **Replica** (the default; Adam, the lower validation loss) and **Faithful** "
+    "(trained the way folk-rnn trained v2, to read next to the blog). You can also upload a file (an "
+    "original folk-rnn pickle or a project checkpoint) or download the original v2 weights from the "
+    "public folk-rnn repository. MODEL_CARD.md gives both embedded models' figures."
 )
 
 st.subheader("Current model")

@@ -11,8 +11,8 @@ from explorer.frames import step_matrix_frame
 from explorer.inside import layer_tables, lstm_internals
 from explorer.session import current_model
 from explorer.widgets import chart_with_csv
-from folkrnn.abc import to_abc
-from folkrnn.internals import SIGNALS, sparsity, unit_peaks
+from folkrnn.analysis.internals import SIGNALS, sparsity, unit_peaks
+from folkrnn.music.abc import to_abc
 
 weights = current_model()
 st.title("Layers over a tune")

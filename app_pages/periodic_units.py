@@ -10,9 +10,9 @@ from explorer.frames import periodogram_frame, unit_power_frame
 from explorer.inside import lstm_internals
 from explorer.session import current_model
 from explorer.widgets import chart_with_csv
-from folkrnn.experiments import summary
-from folkrnn.interventions import Intervention
-from folkrnn.periodic import bar_period, periodic_units, periodogram, power_at_period
+from folkrnn.analysis.experiments import summary
+from folkrnn.analysis.periodic import bar_period, periodic_units, periodogram, power_at_period
+from folkrnn.compose.interventions import Intervention
 
 weights = current_model()
 st.title("Periodic units")

@@ -7,7 +7,7 @@ from explorer.frames import distributions_frame, top_tokens
 from explorer.models import svd
 from explorer.session import current_model
 from explorer.widgets import chart_with_csv, direction_input
-from folkrnn.perturbation import bias_distribution, entropy, perturbed_distribution
+from folkrnn.analysis.perturbation import bias_distribution, entropy, perturbed_distribution
 
 weights = current_model()
 decomposition = svd(weights)

@@ -10,8 +10,8 @@ from explorer.experiments import searched, token_probabilities
 from explorer.frames import missed_mass_frame
 from explorer.session import current_model
 from explorer.widgets import chart_with_csv
-from folkrnn.abc import to_abc
-from folkrnn.interventions import Intervention
+from folkrnn.compose.interventions import Intervention
+from folkrnn.music.abc import to_abc
 
 weights = current_model()
 st.title("Search vs sampling")

@@ -8,8 +8,8 @@ from explorer.frames import bar_line_steps
 from explorer.inside import lstm_internals, step_gramian_table
 from explorer.session import current_model
 from explorer.widgets import chart_with_csv
-from folkrnn.internals import SIGNALS
-from folkrnn.similarity import KINDS, cosine_distances, share_of_pairs_above, step_signal
+from folkrnn.analysis.internals import SIGNALS
+from folkrnn.analysis.similarity import KINDS, cosine_distances, share_of_pairs_above, step_signal
 
 weights = current_model()
 st.title("Self-similarity")

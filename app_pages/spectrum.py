@@ -33,11 +33,12 @@ show_chart(energy_chart, frame)
 history = weights.metadata.get("training", {}).get("spectrum_history")
 st.subheader("While it trained")
 if history:
-    st.markdown("s₁, s₂ and s₃ at the end of each training epoch (hover for s₁/s₂ and what pushing "
-                "along ∓u₁ made likeliest then).")
+    st.markdown("s₁, s₂ and s₃ at the end of each training epoch, and below, s₁/s₂ against the "
+                "original's (dashed); hover for what pushing along ∓u₁ made likeliest then.")
     history_frame = spectrum_history_frame(history)
     chart_with_csv("spectrum_history", history_frame, spectrum_history_chart, history_frame)
 else:
     st.caption("This model's file holds no per-epoch spectrum: the embedded replica was trained before "
-               "training logged one, and folk-rnn's own pickles never had it. Models trained with "
-               "`python -m folkrnn train` record it in their checkpoint.")
+               "training logged one, and folk-rnn's own pickles never had it. Choose **Faithful** in the "
+               "sidebar for a model that has one; models trained with `python -m folkrnn train` record it "
+               "in their checkpoint.")

@@ -277,8 +277,8 @@ def sampling(repeat: int, length: int = 200) -> dict:
 
     from benchmarks.numpy_sampler import sample as numpy_sample
     from folkrnn import load_model
-    from folkrnn.onnx_step import LSTMSession
-    from folkrnn.sampling import sample_tunes
+    from folkrnn.compose.onnx_step import LSTMSession
+    from folkrnn.compose.sampling import sample_tunes
 
     weights = load_model()
     setup_ms = median_ms(timed(lambda: LSTMSession(weights), repeat))  # sample_tunes keeps one per LSTM stack
@@ -324,11 +324,11 @@ def sampling(repeat: int, length: int = 200) -> dict:
 
 def interventions(repeat: int, n: int = 32, length: int = 200) -> dict:
     """Tokens/s composing ``n`` tunes through the network itself (ONNX Runtime) and under
-    interventions (the numpy engine of folkrnn.interventions): none, w_1 removed, 40 units zeroed.
+    interventions (the numpy engine of folkrnn.compose.interventions): none, w_1 removed, 40 units zeroed.
     Rates, not times, since an intervention changes how long the tunes run."""
     from folkrnn import load_model
-    from folkrnn.interventions import Intervention, compose_under
-    from folkrnn.sampling import sample_tunes
+    from folkrnn.compose.interventions import Intervention, compose_under
+    from folkrnn.compose.sampling import sample_tunes
 
     weights = load_model()
     sample_tunes(weights, max_length=2)  # builds the ONNX session outside the timing
@@ -350,7 +350,7 @@ def training(steps: int = 3) -> dict:
     import torch
     from torch.nn import functional as F
 
-    from folkrnn.model import FolkRNN
+    from folkrnn.network.model import FolkRNN
 
     torch.manual_seed(0)
     out = {}

@@ -15,7 +15,7 @@ import numpy as np
 import streamlit as st
 
 from folkrnn import ModelWeights, UnknownTokenError, Vocabulary
-from folkrnn.sampling import Tune
+from folkrnn.compose.sampling import Tune
 from folkrnn.vocab import END, START, tokenize
 
 from .models import network, svd
@@ -107,8 +107,8 @@ def _checked(tunes: list[Tune]) -> list[Tune]:
 @st.cache_data(max_entries=256, show_spinner=False)
 def _sample_chunk(_weights: ModelWeights, content_hash: str, size: int, prefix: tuple[str, ...], temperature: float,
                   seed: int, chunk: int, max_length: int) -> list[Tune]:
-    from folkrnn.sampling import sample_tunes
-    from folkrnn.sampling import chunk_seed
+    from folkrnn.compose.sampling import sample_tunes
+    from folkrnn.compose.sampling import chunk_seed
 
     return _checked(sample_tunes(_weights, size, prefix, temperature, chunk_seed(seed, chunk), max_length))
 
@@ -117,9 +117,9 @@ def composed(weights: ModelWeights, n: int, prefix: Sequence[str], temperature: 
              max_length: int, label: str = "Composing") -> list[Tune]:
     """n tunes from the model (cached per chunk of 10, with a progress bar while composing).
 
-    The same tunes as :func:`folkrnn.sampling.sample_in_chunks`, cached chunk by chunk.
+    The same tunes as :func:`folkrnn.compose.sampling.sample_in_chunks`, cached chunk by chunk.
     """
-    from folkrnn.sampling import chunks
+    from folkrnn.compose.sampling import chunks
 
     parts = chunks(n)
     bar = st.progress(0.0, text=f"{label}…") if len(parts) > 1 else None
@@ -137,19 +137,19 @@ def composed(weights: ModelWeights, n: int, prefix: Sequence[str], temperature: 
 @st.cache_data(max_entries=256, show_spinner=False)
 def _usage_chunk(_weights: ModelWeights, content_hash: str, size: int, temperature: float, seed: int, chunk: int,
                  max_length: int):
-    from folkrnn.usage import usage_sums
+    from folkrnn.network.usage import usage_sums
 
     tunes = _sample_chunk(_weights, content_hash, size, (), temperature, seed, chunk, max_length)
     return usage_sums(network(_weights), _weights.vocabulary, svd(_weights), tunes)
 
 
 def direction_usage_survey(weights: ModelWeights, n: int, temperature: float, seed: int, max_length: int):
-    """:class:`~folkrnn.usage.DirectionUsage` over n tunes composed without seed tokens (cached per chunk).
+    """:class:`~folkrnn.analysis.usage.DirectionUsage` over n tunes composed without seed tokens (cached per chunk).
 
     The tunes are those :func:`composed` gives for the same settings and no prefix.
     """
-    from folkrnn.sampling import chunks
-    from folkrnn.usage import UsageSums
+    from folkrnn.analysis.usage import UsageSums
+    from folkrnn.compose.sampling import chunks
 
     decomposition = svd(weights)
     bar = st.progress(0.0, text="Composing and measuring…")
@@ -164,7 +164,7 @@ def direction_usage_survey(weights: ModelWeights, n: int, temperature: float, se
 
 @st.cache_data(max_entries=64, show_spinner="Running the network over the tune…")
 def _activations(_weights: ModelWeights, content_hash: str, tokens: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-    from folkrnn.activations import run
+    from folkrnn.network.activations import run
 
     acts = run(network(_weights), _weights.vocabulary, list(tokens))
     return acts.hidden, acts.logits
@@ -181,7 +181,7 @@ def activations(weights: ModelWeights, tokens: Sequence[str]) -> tuple[np.ndarra
 @st.cache_data(max_entries=64, show_spinner=False)
 def _nll_curves(_weights: ModelWeights, content_hash: str, tokens: tuple[str, ...],
                 removed: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
-    from folkrnn.truncation import nll_curve, removal_curve, targets_of
+    from folkrnn.analysis.truncation import nll_curve, removal_curve, targets_of
 
     hidden, _ = activations(_weights, tokens)
     decomposition, targets = svd(_weights), targets_of(_weights.vocabulary, tokens)
@@ -223,7 +223,7 @@ def parse_tokens(vocabulary: Vocabulary, text: str) -> list[str] | None:
 @st.cache_data(max_entries=128, show_spinner=False)
 def _truncated_tunes(_weights: ModelWeights, content_hash: str, k: int | None, remove: tuple[int, ...], n: int,
                      prefix: tuple[str, ...], temperature: float, seed: int, max_length: int) -> list[Tune]:
-    from folkrnn.truncation import compose_truncated
+    from folkrnn.compose.interventions import compose_truncated
 
     return _checked(compose_truncated(_weights, k, remove, n, prefix, temperature, seed, max_length))
 

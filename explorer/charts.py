@@ -10,6 +10,7 @@ import altair as alt
 import pandas as pd
 
 from folkrnn import CATEGORIES
+from folkrnn.analysis.spectrum import ORIGINAL_V2
 
 # V has vocab x 512 entries (70k rows for v2): more than Altair's default guard of 5,000 rows.
 alt.data_transformers.disable_max_rows()
@@ -17,6 +18,7 @@ alt.data_transformers.disable_max_rows()
 PALETTE = ["#4c4c4c", "#e15759", "#f28e2b", "#76b7b2", "#b07aa1", "#edc948", "#4e79a7", "#9c755f",
            "#59a14f", "#bab0ac"]
 LSTM_RANGE = (-1.0, 1.0)
+ORIGINAL_S1_OVER_S2 = ORIGINAL_V2["s"][0] / ORIGINAL_V2["s"][1]  # Sturm, part 3: 509 / 65.76
 
 
 def category_color(legend: bool = True) -> alt.Color:
@@ -54,18 +56,26 @@ def energy_chart(frame: pd.DataFrame) -> alt.Chart:
     ).properties(title="Cumulative energy  Σ_{i≤k} s_i² / Σ s_i²", height=260)
 
 
-def spectrum_history_chart(frame: pd.DataFrame) -> alt.Chart:
-    """s_1, s_2, s_3 over the training epochs (log y), one line each."""
-    return alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(size=16)).encode(
-        x=alt.X("epoch:Q", title="epoch"),
-        y=alt.Y("singular_value:Q", title="singular value", scale=alt.Scale(type="log")),
-        color=alt.Color("direction:N", title=None, legend=alt.Legend(orient="bottom")),
-        tooltip=[alt.Tooltip("epoch:Q"), alt.Tooltip("direction:N", title="singular value"),
-                 alt.Tooltip("singular_value:Q", title="value", format=".2f"),
-                 alt.Tooltip("s1_over_s2:Q", title="s_1/s_2", format=".2f"),
-                 alt.Tooltip("top_minus_u1:N", title="top of softmax(v − s_1 u_1)"),
-                 alt.Tooltip("top_plus_u1:N", title="top of softmax(v + s_1 u_1)")],
-    ).properties(title="The spectrum while the model trained", height=320)
+def spectrum_history_chart(frame: pd.DataFrame) -> alt.VConcatChart:
+    """s_1, s_2, s_3 over the training epochs (log y), one line each; below, s_1/s_2 against the
+    original v2's (dashed)."""
+    tooltip = [alt.Tooltip("epoch:Q"), alt.Tooltip("direction:N", title="singular value"),
+               alt.Tooltip("singular_value:Q", title="value", format=".2f"),
+               alt.Tooltip("s1_over_s2:Q", title="s_1/s_2", format=".2f"),
+               alt.Tooltip("top_minus_u1:N", title="top of softmax(v − s_1 u_1)"),
+               alt.Tooltip("top_plus_u1:N", title="top of softmax(v + s_1 u_1)")]
+    x = alt.X("epoch:Q", title="epoch")
+    values = alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(size=16)).encode(
+        x=x, y=alt.Y("singular_value:Q", title="singular value", scale=alt.Scale(type="log")),
+        color=alt.Color("direction:N", title=None, legend=alt.Legend(orient="bottom")), tooltip=tooltip,
+    ).properties(title="The spectrum while the model trained", height=260)
+    ratio = alt.Chart(frame).transform_filter(alt.datum.direction == "s_1").mark_line(
+        point=alt.OverlayMarkDef(size=16), color="#4c4c4c").encode(
+        x=x, y=alt.Y("s1_over_s2:Q", title="s_1 / s_2", scale=alt.Scale(zero=False)), tooltip=tooltip)
+    original = alt.Chart(pd.DataFrame({"ratio": [ORIGINAL_S1_OVER_S2], "label": ["the original v2"]})).mark_rule(
+        strokeDash=[4, 4], color="gray").encode(
+        y="ratio:Q", tooltip=[alt.Tooltip("label:N", title="s_1/s_2 of"), alt.Tooltip("ratio:Q", format=".2f")])
+    return alt.vconcat(values, (ratio + original).properties(height=140))
 
 
 def right_vectors_chart(frame: pd.DataFrame, sort_values: bool = False) -> alt.Chart:

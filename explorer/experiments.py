@@ -1,7 +1,7 @@
 """Streamlit helpers of the "Experiments" pages: the intervention controls, and tunes composed with
 and without an intervention from the same seeds, cached.
 
-An :class:`~folkrnn.interventions.Intervention` travels to the cached functions as a tuple of plain
+An :class:`~folkrnn.compose.interventions.Intervention` travels to the cached functions as a tuple of plain
 values (``_key``), which Streamlit hashes reliably; the ONNX Runtime sessions behind the engines are
 folkrnn's own, cached per LSTM stack.
 """
@@ -14,8 +14,8 @@ import numpy as np
 import streamlit as st
 
 from folkrnn import ModelWeights
-from folkrnn.interventions import Intervention, InterventionStep, compose_under
-from folkrnn.sampling import Tune
+from folkrnn.compose.interventions import Intervention, InterventionStep, compose_under
+from folkrnn.compose.sampling import Tune
 
 from .beyond import _checked
 
@@ -39,7 +39,7 @@ def _under(_weights: ModelWeights, content_hash: str, key: tuple, n: int, prefix
 @st.cache_data(max_entries=64, show_spinner="Composing…")
 def _plain(_weights: ModelWeights, content_hash: str, n: int, prefix: tuple[str, ...], temperature: float, seed: int,
            max_length: int) -> list[Tune]:
-    from folkrnn.sampling import sample_tunes
+    from folkrnn.compose.sampling import sample_tunes
 
     return _checked(sample_tunes(_weights, n, list(prefix), temperature, seed, max_length))
 
@@ -55,7 +55,7 @@ def composed_pair(weights: ModelWeights, intervention: Intervention, n: int, pre
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _probabilities(_weights: ModelWeights, content_hash: str, key: tuple, tokens: tuple[str, ...]) -> np.ndarray:
-    from folkrnn.experiments import next_token_probabilities
+    from folkrnn.analysis.experiments import next_token_probabilities
 
     return next_token_probabilities(InterventionStep(_weights, _intervention(key)), _weights, tokens)
 
@@ -67,7 +67,7 @@ def token_probabilities(weights: ModelWeights, intervention: Intervention, token
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _hidden(_weights: ModelWeights, content_hash: str, key: tuple, tokens: tuple[str, ...]) -> list[np.ndarray]:
-    from folkrnn.experiments import read_through
+    from folkrnn.analysis.experiments import read_through
 
     return read_through(InterventionStep(_weights, _intervention(key)), _weights, tokens)[1]
 
@@ -86,7 +86,7 @@ SUMMARY_METRICS = {  # summary key -> (label, value format, signed delta format,
 
 
 def summary_metrics(before: dict, after: dict, keys: Sequence[str], baseline: str = "the network itself") -> None:
-    """One metric per :func:`folkrnn.experiments.summary` figure in ``keys``: the changed tunes' value,
+    """One metric per :func:`folkrnn.analysis.experiments.summary` figure in ``keys``: the changed tunes' value,
     its change from ``before`` as the delta, and ``before`` in the tooltip."""
     for column, key in zip(st.columns(len(keys)), keys):
         label, value, change, colour = SUMMARY_METRICS[key]
@@ -137,7 +137,7 @@ def intervention_controls(weights: ModelWeights) -> Intervention | None:
 
 @st.cache_resource(max_entries=4, show_spinner="Reading the reference corpus…")
 def _reference(_data: bytes, file_id: str, vocabulary_tokens: tuple[str, ...]):
-    from folkrnn.copying import read_reference
+    from folkrnn.analysis.copying import read_reference
     from folkrnn.vocab import Vocabulary
 
     return read_reference(_data, Vocabulary(vocabulary_tokens))
@@ -146,7 +146,7 @@ def _reference(_data: bytes, file_id: str, vocabulary_tokens: tuple[str, ...]):
 def reference_corpus(weights: ModelWeights):
     """The reference corpus the user uploads (v2 transcriptions, e.g. folk-rnn's data_v2), read and
     indexed once per file; None, with a message, before a file is chosen or when it is refused."""
-    from folkrnn.copying import ReferenceError
+    from folkrnn.analysis.copying import ReferenceError
 
     file = st.file_uploader("Reference corpus: folk-rnn v2 transcriptions (.txt), e.g. data_v2", type=["txt"],
                             key="reference", help="Tunes of M:, K: and body tokens separated by blank lines. "
@@ -164,9 +164,9 @@ def reference_corpus(weights: ModelWeights):
 
 def searched(weights: ModelWeights, prefix: Sequence[str], block: int, keep: float, floor: float, max_length: int,
              max_candidates: int):
-    """:func:`folkrnn.search.beam_search` with a progress bar while it runs, its result kept in the
+    """:func:`folkrnn.analysis.search.beam_search` with a progress bar while it runs, its result kept in the
     session for these settings (a search is not shared: it is the user's own, and runs while they wait)."""
-    from folkrnn.search import beam_search
+    from folkrnn.analysis.search import beam_search
 
     key = (weights.content_hash, tuple(prefix), block, keep, floor, max_length, max_candidates)
     done = st.session_state.setdefault("searches", {})

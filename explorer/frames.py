@@ -8,17 +8,17 @@ import numpy as np
 import pandas as pd
 
 from folkrnn import CATEGORIES, ModelWeights, SoftmaxSVD, Vocabulary
-from folkrnn.directions import LogitDecomposition
-from folkrnn.input_layer import MatrixSpectrum
-from folkrnn.internals import unit_peaks
-from folkrnn.spectrum import ORIGINAL_V2, top_pushed_tokens
+from folkrnn.analysis.directions import LogitDecomposition
+from folkrnn.analysis.input_layer import MatrixSpectrum
+from folkrnn.analysis.internals import unit_peaks
+from folkrnn.analysis.spectrum import ORIGINAL_V2, original_pushes, push_text, top_pushed_tokens
 from folkrnn.vocab import END, START, token_category
 
 if TYPE_CHECKING:  # torch-side types, for annotations only: this module stays numpy-only
-    from folkrnn.lens import LogitLens
-    from folkrnn.comparison import Match
-    from folkrnn.sampling import Tune
-    from folkrnn.usage import DirectionUsage
+    from folkrnn.analysis.comparison import Match
+    from folkrnn.analysis.lens import LogitLens
+    from folkrnn.analysis.usage import DirectionUsage
+    from folkrnn.compose.sampling import Tune
 
 
 def singular_values_frame(s: np.ndarray) -> pd.DataFrame:
@@ -37,7 +37,7 @@ def spectrum_frame(svd: SoftmaxSVD) -> pd.DataFrame:
 
 
 def _pushed(svd: SoftmaxSVD, i: int, sign: float) -> str:
-    return ", ".join(f"“{t}” {p:.0%}" for t, p in top_pushed_tokens(svd, i, sign, k=2))
+    return push_text(top_pushed_tokens(svd, i, sign, k=2))
 
 
 def original_comparison_frame(svd: SoftmaxSVD) -> pd.DataFrame:
@@ -48,7 +48,7 @@ def original_comparison_frame(svd: SoftmaxSVD) -> pd.DataFrame:
         rows.append({
             "direction": i, "s_i": float(svd.s[i - 1]), "original s_i": original_s,
             "v + s_i u_i": _pushed(svd, i, 1.0), "v − s_i u_i": _pushed(svd, i, -1.0),
-            "original (blog)": ORIGINAL_V2["pushes"][i],
+            "original (blog)": original_pushes(i),
         })
     return pd.DataFrame(rows)
 
@@ -226,7 +226,7 @@ def weight_spectra_frame(spectra: Sequence[MatrixSpectrum]) -> pd.DataFrame:
 
 
 def right_vector_tokens_frame(rows: Sequence[Mapping]) -> pd.DataFrame:
-    """The rows of :func:`folkrnn.input_layer.top_tokens_of_right_vectors` as a table: direction, s
+    """The rows of :func:`folkrnn.analysis.input_layer.top_tokens_of_right_vectors` as a table: direction, s
     and the tokens at either end of each right singular vector."""
     return pd.DataFrame([{"direction": r["direction"], "s": r["s"],
                           "largest": ", ".join(t for t, _ in r["largest"]),
@@ -274,7 +274,7 @@ def state_change_frame(tokens: Sequence[str], before: Sequence[np.ndarray], afte
 
 
 def matches_table(matches) -> pd.DataFrame:
-    """The nearest reference tunes (:class:`folkrnn.copying.Match`) as a table."""
+    """The nearest reference tunes (:class:`folkrnn.analysis.copying.Match`) as a table."""
     return pd.DataFrame([{"rank": r, "reference tune": m.index, "shared n-grams": m.shared,
                           "longest shared run": m.longest_run, "edit distance": m.edit_distance,
                           "tokens": " ".join(m.tokens)} for r, m in enumerate(matches, start=1)])

@@ -1,7 +1,7 @@
 """Streamlit helpers of the "Inside the LSTM" pages: the network's internals over a tune and the
 tables drawn from them, cached.
 
-The internals are computed in numpy by :mod:`folkrnn.internals` (no torch) and kept with
+The internals are computed in numpy by :mod:`folkrnn.analysis.internals` (no torch) and kept with
 ``st.cache_resource``, shared by every session without a copy: their arrays are made read-only, so
 no page can change what another session sees. Tables go through ``st.cache_data``.
 """
@@ -15,12 +15,12 @@ import pandas as pd
 import streamlit as st
 
 from folkrnn import ModelWeights
-from folkrnn.input_layer import (
+from folkrnn.analysis.input_layer import (
     MatrixSpectrum, embedding_gramian, top_tokens_of_right_vectors, weight_spectra,
 )
-from folkrnn.internals import Internals, internals
-from folkrnn.lens import LogitLens, logit_lens
-from folkrnn.similarity import gramian, step_signal
+from folkrnn.analysis.internals import Internals, internals
+from folkrnn.analysis.lens import LogitLens, logit_lens
+from folkrnn.analysis.similarity import gramian, step_signal
 
 from .frames import (
     activation_histogram_frame, right_vector_tokens_frame, step_gramian_frame, step_matrix_frame,

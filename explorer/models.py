@@ -11,14 +11,16 @@ import pandas as pd
 import streamlit as st
 
 from folkrnn import ModelWeights, SoftmaxSVD, load_model, softmax_svd
-from folkrnn.download import fetch_original_weights
+from folkrnn.io.download import fetch_original_weights
+from folkrnn.io.loading import DEFAULT_MODEL
 
 from .frames import columns_frame
 
 
 @st.cache_resource(show_spinner="Loading the embedded model…")
-def embedded_model() -> ModelWeights:
-    return load_model()
+def embedded_model(name: str = DEFAULT_MODEL) -> ModelWeights:
+    """One of the package's embedded models (folkrnn.io.loading.EMBEDDED_MODELS), by name."""
+    return load_model(name)
 
 
 @st.cache_resource(show_spinner="Fetching the original folk-rnn v2 weights…")
@@ -49,7 +51,7 @@ def columns(weights: ModelWeights) -> pd.DataFrame:
 
 @st.cache_resource(max_entries=4, show_spinner="Building the network…")
 def _network(_weights: ModelWeights, content_hash: str):
-    from folkrnn.model import FolkRNN
+    from folkrnn.network.model import FolkRNN
 
     return FolkRNN.from_weights(_weights)
 

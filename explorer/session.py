@@ -1,7 +1,8 @@
-"""The model chooser every page shares, and the current session's model.
+"""The model chooser the sidebar and Compare share, and the current session's model.
 
-The choice lives in the URL (``?model=…``); an uploaded model lives only in its session. A file or
-download that fails shows an error and the session keeps the model it had.
+A choice lives in the URL (``?model=…`` in the sidebar, ``?other=…`` on Compare); an uploaded model
+lives only in its session. A file or download that fails shows an error, and the chooser's caller
+decides what stands in (the sidebar keeps the session's previous model; Compare stops).
 """
 
 from __future__ import annotations
@@ -9,57 +10,70 @@ from __future__ import annotations
 import streamlit as st
 
 from folkrnn import ModelFileError, ModelWeights, load_bytes
-from folkrnn.download import DownloadError
+from folkrnn.io.download import DownloadError
 
 from .models import embedded_model, original_model
 
+# Each option's text is its URL value (a bound radio with a format_func would write the formatted
+# label instead), so the texts are short: ?model=Faithful.
 SOURCES = {
-    "embedded": "Embedded replica",
-    "upload": "Upload a model file",
-    "original": "Original folk-rnn v2 (download)",
+    "Replica": "embedded: trained by this project with Adam (the default)",
+    "Faithful": "embedded: trained the way folk-rnn trained v2",
+    "Upload": "a folk-rnn .pkl or a project .safetensors",
+    "Original": "folk-rnn v2's published weights (download)",
 }
+EMBEDDED = {"Replica": "replica", "Faithful": "faithful"}  # option -> folkrnn.io.loading.EMBEDDED_MODELS key
 MAX_UPLOAD_BYTES = 50 * 2**20  # matches server.maxUploadSize in .streamlit/config.toml
 
 
-def _previous() -> ModelWeights:
-    return st.session_state.get("weights") or embedded_model()
-
-
-def _uploaded() -> ModelWeights:
+def _uploaded(key: str, keep: str) -> ModelWeights | None:
+    """The model in chooser ``key``'s upload box, loaded once per file; None while there is none."""
     file = st.file_uploader(
         "folk-rnn metadata pickle (.pkl) or project checkpoint (.safetensors)",
-        type=["pkl", "safetensors"], key="upload_file",
+        type=["pkl", "safetensors"], key=f"{key}_file",
         help="Loaded with a restricted unpickler: files that try to run code are refused.",
     )
     if file is None:
-        st.caption("No file chosen: showing the previous model.")
-        return _previous()
-    if st.session_state.get("upload_id") != file.file_id:
-        st.session_state["upload_id"] = file.file_id
+        st.info(f"Choose a file. {keep}")
+        return None
+    state = st.session_state
+    if state.get(f"{key}_upload_id") != file.file_id:
+        state[f"{key}_upload_id"] = file.file_id
+        state.pop(f"{key}_uploaded", None)
         try:
-            st.session_state["uploaded"] = load_bytes(file.getvalue(), MAX_UPLOAD_BYTES)
-            st.session_state.pop("upload_error", None)
+            state[f"{key}_uploaded"] = load_bytes(file.getvalue(), MAX_UPLOAD_BYTES)
         except ModelFileError as exc:
-            st.session_state["upload_error"] = f"Could not load {file.name}: {exc}"
-    if "upload_error" in st.session_state:
-        st.error(st.session_state["upload_error"] + " The previous model is still in use.")
-        return _previous()
-    return st.session_state["uploaded"]
+            state[f"{key}_upload_error"] = f"Could not load {file.name}: {exc}"
+    if f"{key}_uploaded" not in state:
+        st.error(f"{state[f'{key}_upload_error']} {keep}")
+        return None
+    return state[f"{key}_uploaded"]
 
 
-def _original() -> ModelWeights:
+def _original(keep: str) -> ModelWeights | None:
     try:
         return original_model()
     except (DownloadError, ModelFileError) as exc:
-        st.error(f"{exc}. The previous model is still in use.")
-        return _previous()
+        st.error(f"{exc}. {keep}")
+        return None
+
+
+def pick_model(label: str, key: str, keep: str, horizontal: bool = False) -> ModelWeights | None:
+    """A chooser over :data:`SOURCES` bound to ``?key=``, and the model it picks; None, with the reason
+    shown and then ``keep`` (what stands in), while an upload is missing or a model fails to load."""
+    source = st.radio(label, list(SOURCES), key=key, bind="query-params", horizontal=horizontal,
+                      captions=list(SOURCES.values()))
+    if source == "Upload":
+        return _uploaded(key, keep)
+    if source == "Original":
+        return _original(keep)
+    return embedded_model(EMBEDDED[source])
 
 
 def choose_model() -> ModelWeights:
     """The sidebar's model chooser; stores and returns this session's model."""
     with st.sidebar:
-        source = st.radio("Model", list(SOURCES), format_func=SOURCES.get, key="model", bind="query-params")
-        weights = {"upload": _uploaded, "original": _original}.get(source, embedded_model)()
+        weights = pick_model("Model", "model", "The previous model is still in use.") or current_model()
         st.caption(f"**{weights.name}**  \n{len(weights.vocabulary)} tokens · {weights.num_layers} × "
                    f"{weights.hidden_size} LSTM · {weights.parameter_count:,} parameters")
     st.session_state["weights"] = weights
@@ -67,5 +81,5 @@ def choose_model() -> ModelWeights:
 
 
 def current_model() -> ModelWeights:
-    """This session's model, as chosen in the sidebar (the embedded one before any choice)."""
+    """This session's model, as chosen in the sidebar (the embedded replica before any choice)."""
     return st.session_state.get("weights") or embedded_model()

@@ -1,13 +1,15 @@
 """folk-rnn v2 for analysis: load models safely, the SVD of the softmax layer, perturbations.
 
-Importing the package loads numpy only; the network lives in ``folkrnn.model`` and
-``folkrnn.activations`` (torch) and ``folkrnn.sampling`` (ONNX Runtime), imported where it runs.
+The top-level modules are the base every subpackage uses (tokens, weights, errors, caches, CPUs);
+the subpackages are tiers: :mod:`folkrnn.io`, :mod:`folkrnn.music` and :mod:`folkrnn.analysis` (numpy
+only, like this package's import), :mod:`folkrnn.compose` (ONNX Runtime or torch, loaded when a tune is
+composed), :mod:`folkrnn.network` and :mod:`folkrnn.train` (torch), imported where they run.
 """
 
+from .analysis.perturbation import bias_distribution, entropy, perturbed_distribution, softmax
+from .analysis.svd import SoftmaxSVD, softmax_svd
 from .errors import ModelFileError, NonFiniteWeightsError, RefusedPickleError, ShapeError
-from .loading import default_model_path, load_bytes, load_model
-from .perturbation import bias_distribution, entropy, perturbed_distribution, softmax
-from .svd import SoftmaxSVD, softmax_svd
+from .io.loading import default_model_path, load_bytes, load_model
 from .vocab import CATEGORIES, UnknownTokenError, Vocabulary, folkrnn_v2_vocabulary, token_category
 from .weights import ModelWeights
 

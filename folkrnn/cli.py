@@ -1,7 +1,8 @@
 """``python -m folkrnn SUBCOMMAND``: the package's command line.
 
-Every subcommand takes ``--model PATH`` (default: the embedded model; a project checkpoint or an
-original folk-rnn pickle otherwise) and ``--json`` for machine-readable output on stdout.
+Every subcommand takes ``--model MODEL`` (an embedded model, ``replica`` by default or ``faithful``;
+otherwise a project checkpoint or an original folk-rnn pickle) and ``--json`` for machine-readable
+output on stdout.
 Errors go to stderr with exit status 2.
 """
 
@@ -18,8 +19,8 @@ import numpy as np
 
 from .cpus import fit_torch_threads
 from .errors import ModelFileError
-from .loading import load_model
-from .train_config import FOLKRNN_RECIPE, RECIPES, RESUMABLE, TrainConfig, recipe_config
+from .io.loading import DEFAULT_MODEL, EMBEDDED_MODELS, load_model
+from .train.config import FOLKRNN_RECIPE, RECIPES, RESUMABLE, TrainConfig, recipe_config
 from .examples import PART5_TUNE
 from .vocab import CATEGORIES, UnknownTokenError, tokenize
 
@@ -29,7 +30,7 @@ def _emit(args, payload: dict, text: str) -> None:
 
 
 def _network(weights):
-    from .model import FolkRNN
+    from .network.model import FolkRNN
 
     return FolkRNN.from_weights(weights)
 
@@ -48,7 +49,7 @@ def _info(args) -> int:
 
 
 def _svd(args) -> int:
-    from .svd import softmax_svd
+    from .analysis.svd import softmax_svd
 
     w = load_model(args.model)
     svd = softmax_svd(w)
@@ -68,8 +69,8 @@ def _top(tokens, probabilities, k=10) -> str:
 
 
 def _perturb(args) -> int:
-    from .perturbation import perturbed_distribution
-    from .svd import softmax_svd
+    from .analysis.perturbation import perturbed_distribution
+    from .analysis.svd import softmax_svd
 
     w = load_model(args.model)
     svd = softmax_svd(w)
@@ -82,7 +83,7 @@ def _perturb(args) -> int:
 
 
 def _activations(args) -> int:
-    from .activations import run
+    from .network.activations import run
 
     w = load_model(args.model)
     acts = run(_network(w), w.vocabulary, tokenize(args.tokens))
@@ -95,7 +96,7 @@ def _activations(args) -> int:
 
 
 def _internals(args) -> int:
-    from .internals import SIGNALS, internals
+    from .analysis.internals import SIGNALS, internals
 
     w = load_model(args.model)
     inside = internals(w, tokenize(args.tokens))
@@ -109,8 +110,8 @@ def _internals(args) -> int:
 
 
 def _lens(args) -> int:
-    from .internals import internals
-    from .lens import logit_lens
+    from .analysis.internals import internals
+    from .analysis.lens import logit_lens
 
     w = load_model(args.model)
     lens = logit_lens(w, internals(w, tokenize(args.tokens)))
@@ -128,7 +129,7 @@ def _lens(args) -> int:
 
 
 def _copycheck(args) -> int:
-    from .copying import read_reference
+    from .analysis.copying import read_reference
 
     w = load_model(args.model)
     tokens = tokenize(args.tokens)
@@ -144,8 +145,8 @@ def _copycheck(args) -> int:
 
 
 def _beam(args) -> int:
-    from .abc import to_abc
-    from .search import beam_search
+    from .music.abc import to_abc
+    from .analysis.search import beam_search
 
     w = load_model(args.model)
     prefix = tokenize(args.prefix or "")
@@ -190,21 +191,21 @@ def _int_list(text: str) -> tuple[int, ...]:
 
 
 def _summary(tunes) -> dict:
-    from .experiments import summary
+    from .analysis.experiments import summary
 
     return {"tunes": [{"tokens": t.tokens, "abc": t.abc(i + 1), "ended": t.ended, "well_formed": t.verdict.ok}
                       for i, t in enumerate(tunes)], **summary(tunes)}
 
 
 def _ablate(args) -> int:
-    from .interventions import Intervention, compose_under
-    from .sampling import sample_tunes
+    from .compose.interventions import Intervention, compose_under
+    from .compose.sampling import sample_tunes
 
     w = load_model(args.model)
     zero = dict(args.zero or [])
     if args.periodic:
-        from .internals import internals
-        from .periodic import bar_period, periodic_units
+        from .analysis.internals import internals
+        from .analysis.periodic import bar_period, periodic_units
 
         tune = tokenize(args.tokens) if args.tokens else list(PART5_TUNE)
         h = internals(w, tune).layers[-1].h
@@ -227,7 +228,7 @@ def _ablate(args) -> int:
 
 
 def _sample(args) -> int:
-    from .sampling import sample_tunes
+    from .compose.sampling import sample_tunes
 
     w = load_model(args.model)
     tunes = sample_tunes(w, n=args.n, prefix=tokenize(args.prefix or ""), temperature=args.temperature,
@@ -244,8 +245,8 @@ def _sample(args) -> int:
 
 
 def _evaluate(args) -> int:
-    from .data import encode_tunes, read_transcriptions
-    from .evaluation import nll
+    from .music.transcriptions import encode_tunes, read_transcriptions
+    from .network.evaluation import nll
 
     w = load_model(args.model)
     result = nll(_network(w), encode_tunes(read_transcriptions(args.data), w.vocabulary))
@@ -257,7 +258,7 @@ def _evaluate(args) -> int:
 
 
 def _convert(args) -> int:
-    from .checkpoint import save_checkpoint
+    from .io.checkpoint import save_checkpoint
 
     w = load_model(args.input)
     out = save_checkpoint(w, args.output)
@@ -266,7 +267,7 @@ def _convert(args) -> int:
 
 
 def _train(args) -> int:
-    from .train import train
+    from .train.loop import train
 
     given = {k: v for k, v in vars(args).items() if k in {f.name for f in fields(TrainConfig)} and v is not None}
     train(recipe_config(**given), resume=args.resume, command="python -m folkrnn " + shlex.join(sys.argv[1:]),
@@ -285,7 +286,9 @@ def build_parser() -> argparse.ArgumentParser:
     as_json = argparse.ArgumentParser(add_help=False)
     as_json.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     model = argparse.ArgumentParser(add_help=False, parents=[as_json])
-    model.add_argument("--model", type=Path, help="model file (default: the embedded model)")
+    model.add_argument("--model", metavar="MODEL",
+                       help=f"an embedded model ({', '.join(EMBEDDED_MODELS)}) or a model file "
+                            f"(default: {DEFAULT_MODEL})")
     parser = argparse.ArgumentParser(prog="python -m folkrnn", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)

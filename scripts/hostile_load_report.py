@@ -24,7 +24,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from folkrnn.loading import default_model_path  # noqa: E402
+from folkrnn.io.loading import default_model_path  # noqa: E402
 from folkrnn.vocab import folkrnn_v2_vocabulary  # noqa: E402
 from tests.py2pickle import dumps_py2, folkrnn_metadata  # noqa: E402
 from tests.resource_attacks import resource_attack_files  # noqa: E402

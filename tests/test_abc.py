@@ -1,11 +1,11 @@
-"""Tests for folkrnn.abc: ABC notation of v2 token sequences."""
+"""Tests for folkrnn.music.abc: ABC notation of v2 token sequences."""
 
 import random
 import re
 
 import pytest
 
-from folkrnn.abc import to_abc
+from folkrnn.music.abc import to_abc
 from folkrnn.vocab import folkrnn_v2_vocabulary
 
 HEADER = "X:1\nM:4/4\nL:1/8\nK:Cmaj\n"

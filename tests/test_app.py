@@ -9,7 +9,7 @@ from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 
 from folkrnn import load_model, softmax_svd
-from folkrnn.perturbation import bias_distribution, entropy, perturbed_distribution, probability_factor
+from folkrnn.analysis.perturbation import bias_distribution, entropy, perturbed_distribution, probability_factor
 
 TIMEOUT = 60
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
@@ -55,7 +55,7 @@ def test_home_shows_the_current_models_facts(weights):
     assert metric(at, "Parameters") == f"{weights.parameter_count:,}"
     assert metric(at, "Vocabulary") == "137 tokens"
     assert metric(at, "Validation NLL (nats/token)") == f"{weights.metadata['training']['valid_nll_per_token']:.3f}"
-    assert at.sidebar.radio(key="model").value == "embedded"
+    assert at.sidebar.radio(key="model").value == "Replica"
 
 
 def test_spectrum_metrics_and_log_toggle(svd):

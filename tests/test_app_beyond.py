@@ -15,13 +15,13 @@ from streamlit.testing.v1 import AppTest
 
 import explorer.models
 import explorer.session
-from folkrnn.activations import run
-from folkrnn.checkpoint import to_bytes
-from folkrnn.data import encode_tunes
-from folkrnn.evaluation import nll
-from folkrnn.model import FolkRNN
+from folkrnn.analysis.truncation import truncated_weights
 from folkrnn.examples import PART5_TUNE
-from folkrnn.truncation import truncated_weights
+from folkrnn.io.checkpoint import to_bytes
+from folkrnn.music.transcriptions import encode_tunes
+from folkrnn.network.activations import run
+from folkrnn.network.evaluation import nll
+from folkrnn.network.model import FolkRNN
 from folkrnn.vocab import END
 from tests.factories import random_weights
 
@@ -33,8 +33,8 @@ SMALL = {"n": "5", "survey_length": "30", "length": "30"}
 
 @pytest.fixture(autouse=True)
 def small_embedded_model(monkeypatch):
-    monkeypatch.setattr(explorer.models, "embedded_model", lambda: WEIGHTS)
-    monkeypatch.setattr(explorer.session, "embedded_model", lambda: WEIGHTS)
+    monkeypatch.setattr(explorer.models, "embedded_model", lambda *_: WEIGHTS)
+    monkeypatch.setattr(explorer.session, "embedded_model", lambda *_: WEIGHTS)
 
 
 def _app(params: dict | None = None, page: str = "in-use") -> AppTest:
@@ -102,7 +102,7 @@ def test_decomposition_shown_sums_to_the_network_logit():
     # the largest terms come first, and each is s_i (w_i . h_t) u_i[token]
     shown = table.iloc[:5]
     assert list(shown["contribution"].abs()) == sorted(shown["contribution"].abs(), reverse=True)
-    from folkrnn.svd import softmax_svd
+    from folkrnn.analysis.svd import softmax_svd
 
     svd = softmax_svd(WEIGHTS)
     for _, row in shown.iterrows():
@@ -116,7 +116,7 @@ def test_heatmap_shows_the_projections_of_the_network_states():
     at = _app({"source": "Type", "tokens": " ".join(tokens), "top": "3"})
     _ok(at)
     data = _chart_data(at, "Projections of h_t")
-    from folkrnn.svd import softmax_svd
+    from folkrnn.analysis.svd import softmax_svd
 
     svd = softmax_svd(WEIGHTS)
     hidden = run(FolkRNN.from_weights(WEIGHTS), WEIGHTS.vocabulary, tokens).hidden
@@ -167,9 +167,9 @@ def test_start_and_end_marks_in_a_pasted_tune_are_dropped():
 
 
 def test_survey_reports_its_sample_and_matches_the_package():
-    from folkrnn.sampling import sample_in_chunks
-    from folkrnn.usage import direction_usage
-    from folkrnn.svd import softmax_svd
+    from folkrnn.analysis.svd import softmax_svd
+    from folkrnn.compose.sampling import sample_in_chunks
+    from folkrnn.network.usage import direction_usage
 
     at = _app({"n": "5", "survey_length": "30", "survey_seed": "3"})
     _ok(at)
@@ -209,8 +209,8 @@ def test_compose_shows_n_tunes_with_the_seeded_meter_and_links_them():
     table = _table(at, "tunes-table")
     assert len(table) == 3 and (table["meter"] == "M:6/8").all()
     assert len(at.subheader) >= 3 and [s.value for s in at.subheader][:3] == ["Tune 1", "Tune 2", "Tune 3"]
-    from folkrnn.sampling import sample_in_chunks
-    from folkrnn.wellformed import check_tune
+    from folkrnn.compose.sampling import sample_in_chunks
+    from folkrnn.music.wellformed import check_tune
 
     tunes = sample_in_chunks(WEIGHTS, 3, ["M:6/8"], 1.0, 5, 30)
     assert list(table["tokens"]) == [len(t.tokens) for t in tunes]
@@ -260,8 +260,8 @@ def test_fewer_directions_nll_matches_a_truncated_network():
     assert list(table["softmax"]) == ["top 1 of 16 directions", "all 16 directions", "top 2 of 16 directions"]
     tunes = _table(at, "truncated-tunes")
     assert len(tunes) == 2
-    from folkrnn.truncation import compose_truncated
-    from folkrnn.wellformed import check_tune
+    from folkrnn.compose.interventions import compose_truncated
+    from folkrnn.music.wellformed import check_tune
 
     direct = compose_truncated(WEIGHTS, 2, (), n=2, seed=0, max_length=20)
     assert list(tunes["tokens"]) == [len(t.tokens) for t in direct]
@@ -314,7 +314,7 @@ def test_compare_with_an_uploaded_model():
     at = _app(page="compare", params={"other": "Upload", "k": "4"})
     _ok(at)
     assert any("Choose a file" in i.value for i in at.info)
-    at.file_uploader(key="compare_file").set_value(("other.safetensors", to_bytes(other), "application/octet-stream"))
+    at.file_uploader(key="other_file").set_value(("other.safetensors", to_bytes(other), "application/octet-stream"))
     at.run()
     _ok(at)
     assert not at.error
@@ -331,11 +331,11 @@ def test_compare_with_an_uploaded_model():
 
 def test_compare_refuses_a_bad_upload_and_stays_usable():
     at = _app(page="compare", params={"other": "Upload"})
-    at.file_uploader(key="compare_file").set_value(("bad.pkl", b"not a model at all", "application/octet-stream"))
+    at.file_uploader(key="other_file").set_value(("bad.pkl", b"not a model at all", "application/octet-stream"))
     at.run()
     _ok(at)
     assert len(at.error) == 1 and "Could not load bad.pkl" in at.error[0].value
-    at.radio(key="other").set_value("Embedded").run()
+    at.radio(key="other").set_value("Replica").run()
     _ok(at)
     assert not at.error and _metric(at, "Angles under 10°").endswith("of 16")
 
@@ -362,12 +362,12 @@ def test_every_chart_has_tooltips_and_every_page_runs_clean(page):
 
 
 def test_compare_with_an_unreachable_original_says_so(monkeypatch):
-    from folkrnn.download import DownloadError
+    from folkrnn.io.download import DownloadError
 
     def offline():
         raise DownloadError("cannot reach the folk-rnn repository")
 
-    monkeypatch.setattr(explorer.models, "original_model", offline)
+    monkeypatch.setattr(explorer.session, "original_model", offline)
     at = _app(page="compare", params={"other": "Original"})
     _ok(at)
     assert len(at.error) == 1 and "cannot reach" in at.error[0].value

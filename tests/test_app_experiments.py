@@ -9,13 +9,13 @@ from streamlit.testing.v1 import AppTest
 
 import explorer.models
 import explorer.session
+from folkrnn.analysis.experiments import summary
+from folkrnn.analysis.internals import internals
+from folkrnn.analysis.periodic import bar_period, periodic_units
+from folkrnn.analysis.search import beam_search
+from folkrnn.compose.interventions import Intervention, compose_under
+from folkrnn.compose.sampling import sample_tunes
 from folkrnn.examples import PART5_TUNE
-from folkrnn.experiments import summary
-from folkrnn.internals import internals
-from folkrnn.interventions import Intervention, compose_under
-from folkrnn.periodic import bar_period, periodic_units
-from folkrnn.sampling import sample_tunes
-from folkrnn.search import beam_search
 from tests.apptest_pages import chart_data, open_section_page
 from tests.factories import random_weights
 
@@ -24,8 +24,8 @@ WEIGHTS = random_weights(hidden=16, seed=23)
 
 @pytest.fixture(autouse=True)
 def small_model(monkeypatch):
-    monkeypatch.setattr(explorer.models, "embedded_model", lambda: WEIGHTS)
-    monkeypatch.setattr(explorer.session, "embedded_model", lambda: WEIGHTS)
+    monkeypatch.setattr(explorer.models, "embedded_model", lambda *_: WEIGHTS)
+    monkeypatch.setattr(explorer.session, "embedded_model", lambda *_: WEIGHTS)
 
 
 def open_page(page: str, **params) -> AppTest:
@@ -79,7 +79,7 @@ def test_forcing_nothing_moves_no_state():
 
 
 def test_copying_against_an_uploaded_reference():
-    from folkrnn.copying import Reference
+    from folkrnn.analysis.copying import Reference
 
     at = open_page("copying", source="Type", population_n=5, ngram=3)
     assert "Choose a reference corpus" in at.info[0].value
@@ -102,8 +102,8 @@ def test_search_shows_the_missed_mass_of_the_search():
     drawn = chart_data(at)
     np.testing.assert_allclose(drawn["missed"], result.missed_mass)
     greedy = beam_search(WEIGHTS, [], 1, 1.0, 0.0, 20, 1024)
-    from folkrnn.experiments import next_token_probabilities
-    from folkrnn.onnx_step import StepSession
+    from folkrnn.analysis.experiments import next_token_probabilities
+    from folkrnn.compose.onnx_step import StepSession
 
     p = next_token_probabilities(StepSession(WEIGHTS), WEIGHTS, greedy.tokens)
     assert metrics(at)["greedy: NLL per token"] == f"{-np.log(p).mean():.3f}"

@@ -8,9 +8,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from folkrnn import load_model
+from folkrnn.analysis.internals import internals
+from folkrnn.analysis.lens import logit_lens
 from folkrnn.examples import PART5_TUNE
-from folkrnn.internals import internals
-from folkrnn.lens import logit_lens
 from tests.apptest_pages import chart_data, chart_spec, open_section_page
 
 
@@ -54,7 +54,7 @@ def test_lens_names_an_unknown_token_and_waits_on_an_empty_tune():
 
 
 def test_layers_heatmap_sparsity_and_unit_trace(weights, part5):
-    from folkrnn.internals import sparsity, unit_peaks
+    from folkrnn.analysis.internals import sparsity, unit_peaks
 
     at = open_page("layers", layer=2, signal="f", units=16)
     forget = part5.layers[1].f
@@ -74,7 +74,7 @@ def test_layers_heatmap_sparsity_and_unit_trace(weights, part5):
 
 
 def test_self_similarity_gramian_and_pair_share(weights, part5):
-    from folkrnn.similarity import cosine_distances, gramian, share_of_pairs_above, step_signal
+    from folkrnn.analysis.similarity import cosine_distances, gramian, share_of_pairs_above, step_signal
 
     at = open_page("similarity", signal="layer 2 c", kind="dot", threshold=0.3)
     X = part5.layers[1].c
@@ -94,7 +94,7 @@ def test_self_similarity_gramian_and_pair_share(weights, part5):
 
 
 def test_input_layer_embeddings_svd_and_stable_ranks(weights):
-    from folkrnn.input_layer import embedding_gramian, top_tokens_of_right_vectors, weight_spectra
+    from folkrnn.analysis.input_layer import embedding_gramian, top_tokens_of_right_vectors, weight_spectra
 
     at = open_page("input-layer", gate="forget")
     cosines = chart_data(at)
@@ -121,8 +121,8 @@ def test_every_page_runs_on_another_models_shapes(monkeypatch, page):
     from tests.factories import random_weights
 
     small = random_weights(hidden=8, layers=2, seed=12)
-    monkeypatch.setattr(explorer.models, "embedded_model", lambda: small)
-    monkeypatch.setattr(explorer.session, "embedded_model", lambda: small)
+    monkeypatch.setattr(explorer.models, "embedded_model", lambda *_: small)
+    monkeypatch.setattr(explorer.session, "embedded_model", lambda *_: small)
     at = open_page(page)
     assert at.get("vega_lite_chart")
     if page == "layers":

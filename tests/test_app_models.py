@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from folkrnn import load_model
-from folkrnn.checkpoint import to_bytes
+from folkrnn.io.checkpoint import to_bytes
 from tests.factories import random_weights
 from tests.hostile_files import hostile_model_files
 from tests.py2pickle import folkrnn_pickle
@@ -29,8 +29,8 @@ def sidebar_caption(at: AppTest) -> str:
 
 
 def upload(at: AppTest, name: str, data: bytes) -> AppTest:
-    at.sidebar.radio(key="model").set_value("upload").run()
-    at.sidebar.file_uploader(key="upload_file").upload(name, data).run()
+    at.sidebar.radio(key="model").set_value("Upload").run()
+    at.sidebar.file_uploader(key="model_file").upload(name, data).run()
     return at
 
 
@@ -82,8 +82,18 @@ def test_failed_download_shows_an_error_and_keeps_the_model(app, monkeypatch, tm
     monkeypatch.setenv("FOLKRNN_ORIGINAL_URL", f"http://127.0.0.1:{port}/folkrnn_v2.pkl")
     monkeypatch.setenv("FOLKRNN_CACHE", str(tmp_path))
     embedded = sidebar_caption(app)
-    app.sidebar.radio(key="model").set_value("original").run()
+    app.sidebar.radio(key="model").set_value("Original").run()
     assert not app.exception
     assert "could not download" in app.sidebar.error[0].value
     assert sidebar_caption(app) == embedded
     assert not list(tmp_path.iterdir())
+
+
+def test_the_faithful_replica_is_chosen_in_the_sidebar_and_by_its_url(app):
+    app.sidebar.radio(key="model").set_value("Faithful").run()
+    assert not app.exception and not app.error
+    assert sidebar_caption(app).startswith(f"**{load_model('faithful').name}**")
+    reopened = AppTest.from_string(CHOOSER_APP, default_timeout=60)
+    reopened.query_params["model"] = "Faithful"
+    reopened.run()
+    assert "folk-rnn's own recipe" in sidebar_caption(reopened)

@@ -4,7 +4,7 @@ import numpy as np
 import torch
 
 from benchmarks.numpy_sampler import initial, sample, step
-from folkrnn.model import FolkRNN
+from folkrnn.network.model import FolkRNN
 from tests.factories import random_weights
 
 WEIGHTS = random_weights(hidden=16, seed=5)

@@ -3,9 +3,9 @@ import json
 import numpy as np
 import pytest
 
-from folkrnn import checkpoint
 from folkrnn.errors import ModelFileError, NonFiniteWeightsError, ShapeError
-from folkrnn.loading import load_bytes, load_model
+from folkrnn.io import checkpoint
+from folkrnn.io.loading import load_bytes, load_model
 from safetensors.numpy import save as dump_safetensors
 from tests.factories import random_weights
 

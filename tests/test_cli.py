@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from folkrnn.perturbation import softmax
+from folkrnn.analysis.perturbation import softmax
 from folkrnn.vocab import folkrnn_v2_vocabulary
 from tests.hostile_files import call, dumps
 from tests.py2pickle import dumps_py2, folkrnn_metadata
@@ -187,7 +187,7 @@ def test_every_hostile_or_malformed_file_fails_cleanly(tmp_path, monkeypatch, ca
 
 
 def test_train_help_gives_each_default_without_loading_torch():
-    from folkrnn.train_config import TrainConfig
+    from folkrnn.train.config import TrainConfig
 
     probe = ("import sys; from folkrnn.cli import main\n"
              "try:\n    main(['train', '--help'])\nexcept SystemExit:\n    pass\n"

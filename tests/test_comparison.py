@@ -1,14 +1,14 @@
-"""folkrnn.comparison: principal angles and best matches on planted subspaces."""
+"""folkrnn.analysis.comparison: principal angles and best matches on planted subspaces."""
 
 import math
 
 import numpy as np
 import pytest
 
-from folkrnn.comparison import (
+from folkrnn.analysis.comparison import (
     abs_cosines, best_matches, compare_softmax, orthonormal_basis, principal_angles, shared_token_rows,
 )
-from folkrnn.svd import softmax_svd
+from folkrnn.analysis.svd import softmax_svd
 from folkrnn.vocab import Vocabulary, folkrnn_v2_vocabulary
 from tests.factories import random_weights
 

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from folkrnn import load_model, softmax_svd
-from folkrnn.perturbation import perturbed_distribution, softmax
+from folkrnn.analysis.perturbation import perturbed_distribution, softmax
 
 THREADS = 8
 
@@ -42,7 +42,7 @@ def test_threads_see_their_own_perturbations_and_leave_the_cache_intact():
 
 def test_threads_composing_at_once_get_the_tunes_of_their_own_seeds():
     """One shared ONNX Runtime session serves every thread (a class composing at once)."""
-    from folkrnn.sampling import sample_tunes
+    from folkrnn.compose.sampling import sample_tunes
     from tests.factories import random_weights
 
     weights = random_weights(hidden=32, seed=4)

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from folkrnn.copying import (
+from folkrnn.analysis.copying import (
     Reference, ReferenceError, edit_distance, longest_shared_run, ngrams, population, read_reference,
 )
 from folkrnn.vocab import folkrnn_v2_vocabulary

@@ -4,7 +4,8 @@ import os
 
 import pytest
 
-from folkrnn import cpus, onnx_step
+from folkrnn import cpus
+from folkrnn.compose import onnx_step
 from folkrnn.cpus import available_cpus, cpu_quota, fit_torch_threads, thread_budget
 from tests.factories import random_weights
 

@@ -2,10 +2,10 @@ import numpy as np
 import pytest
 import torch
 
-from folkrnn.activations import run
-from folkrnn.directions import logit_contributions, logits, projections
-from folkrnn.model import FolkRNN
-from folkrnn.svd import softmax_svd
+from folkrnn.analysis.directions import logit_contributions, logits, projections
+from folkrnn.analysis.svd import softmax_svd
+from folkrnn.network.activations import run
+from folkrnn.network.model import FolkRNN
 from tests.factories import random_weights
 
 TUNE = "M:4/4 K:Cmaj |: c 2 G E C D E F | G A B c d 2 c 2 :|".split()

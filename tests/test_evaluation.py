@@ -1,11 +1,11 @@
-"""folkrnn.evaluation: batched, padded NLL against each tune run alone, and folk-rnn's own loss."""
+"""folkrnn.network.evaluation: batched, padded NLL against each tune run alone, and folk-rnn's own loss."""
 
 import numpy as np
 import pytest
 import torch
 
-from folkrnn.evaluation import nll
-from folkrnn.model import FolkRNN, FolkRNNConfig
+from folkrnn.network.evaluation import nll
+from folkrnn.network.model import FolkRNN, FolkRNNConfig
 from folkrnn.vocab import END, START
 from tests.factories import random_weights
 

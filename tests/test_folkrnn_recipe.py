@@ -9,12 +9,12 @@ import pytest
 import torch
 from torch import nn
 
-from folkrnn.data import PAD_TARGET
-from folkrnn.folkrnn_recipe import LasagneRMSprop, epoch_lr, lasagne_init_, per_tune_loss
-from folkrnn.loading import load_model
-from folkrnn.model import FolkRNN, FolkRNNConfig, _clipped_steps
-from folkrnn.train import train
-from folkrnn.train_config import TrainConfig, recipe_config
+from folkrnn.io.loading import load_model
+from folkrnn.music.transcriptions import PAD_TARGET
+from folkrnn.network.model import FolkRNN, FolkRNNConfig, _clipped_steps
+from folkrnn.train.config import TrainConfig, recipe_config
+from folkrnn.train.folkrnn_recipe import LasagneRMSprop, epoch_lr, lasagne_init_, per_tune_loss
+from folkrnn.train.loop import train
 
 
 def test_lasagne_initialisation_statistics():

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 from explorer import charts, frames
-from folkrnn.input_layer import weight_spectra
-from folkrnn.internals import internals
-from folkrnn.lens import logit_lens
-from folkrnn.similarity import gramian, step_signal
+from folkrnn.analysis.input_layer import weight_spectra
+from folkrnn.analysis.internals import internals
+from folkrnn.analysis.lens import logit_lens
+from folkrnn.analysis.similarity import gramian, step_signal
 from tests.factories import random_weights
 
 TUNE = "M:4/4 K:Cmaj |: c 2 G E | C D E F :|".split()

@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 
 from folkrnn import load_model
-from folkrnn.examples import PART5_TUNE
-from folkrnn.input_layer import (
+from folkrnn.analysis.input_layer import (
     embedding_gramian, gate_input_matrix, token_embeddings, top_tokens_of_right_vectors, weight_spectra,
 )
-from folkrnn.internals import internals
-from folkrnn.lens import logit_lens
-from folkrnn.perturbation import softmax
-from folkrnn.similarity import cosine_distances, gramian, one_hot, share_of_pairs_above
+from folkrnn.analysis.internals import internals
+from folkrnn.analysis.lens import logit_lens
+from folkrnn.analysis.perturbation import softmax
+from folkrnn.analysis.similarity import cosine_distances, gramian, one_hot, share_of_pairs_above
+from folkrnn.examples import PART5_TUNE
 from tests.factories import random_weights
 
 TUNE = "M:4/4 K:Cmaj |: c 2 G E C D E F | G A B c d 2 c 2 :|".split()
@@ -51,8 +51,8 @@ def test_every_gate_equals_an_independent_lstm_step():
 
 
 def test_last_layer_and_lens_equal_the_torch_network():
-    from folkrnn.activations import run
-    from folkrnn.model import FolkRNN
+    from folkrnn.network.activations import run
+    from folkrnn.network.model import FolkRNN
 
     weights = load_model()
     acts = run(FolkRNN.from_weights(weights), weights.vocabulary, PART5_TUNE, all_layers=True)

@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 
 from folkrnn import ModelWeights
-from folkrnn.internals import internals
-from folkrnn.interventions import Intervention, InterventionStep, compose_under
-from folkrnn.periodic import bar_period, periodic_units, periodogram, power_at_period
-from folkrnn.sampling import sample_tunes
-from folkrnn.svd import softmax_svd
+from folkrnn.analysis.internals import internals
+from folkrnn.analysis.periodic import bar_period, periodic_units, periodogram, power_at_period
+from folkrnn.analysis.svd import softmax_svd
+from folkrnn.compose.interventions import Intervention, InterventionStep, compose_under
+from folkrnn.compose.sampling import sample_tunes
+from folkrnn.music.wellformed import bar_errors
 from folkrnn.weights import LSTMLayerWeights
-from folkrnn.wellformed import bar_errors
 from tests.factories import random_weights
 
 WEIGHTS = random_weights(hidden=8, layers=3, seed=41, scale=0.6)
@@ -41,7 +41,7 @@ def test_nothing_changed_composes_the_networks_own_tunes():
 
 
 def test_the_intervened_graph_with_nothing_changed_is_the_plain_graph_bit_for_bit():
-    from folkrnn.onnx_step import StepSession
+    from folkrnn.compose.onnx_step import StepSession
 
     plain, intervened = StepSession(WEIGHTS), InterventionStep(WEIGHTS, Intervention())
     a, b = plain.start(4), intervened.start(4)

@@ -2,7 +2,7 @@
 
 import torch
 
-from folkrnn.model import FolkRNN, FolkRNNConfig
+from folkrnn.network.model import FolkRNN, FolkRNNConfig
 
 
 def test_weight_drop_acts_in_training_only():

@@ -34,13 +34,51 @@ def test_reproduce_reads_the_folders_the_training_commands_wrote():
     ]
 
 
-def test_the_cards_reproduce_block_is_self_consistent():
+def test_reproduce_copies_a_log_to_the_folder_the_card_reads():
+    logs = [_log("/tmp/runs/f")]
+    lines = make_model_card.reproduce(logs, Path("data.txt"), "faithful", [Path("docs/training/f")]).splitlines()
+    assert lines == [
+        "python -m folkrnn train --data d.txt --out /tmp/runs/f   # to epoch 5",
+        "cp /tmp/runs/f/best.safetensors folkrnn/assets/folkrnn_v2_faithful.safetensors",
+        "mkdir -p docs/training/f && cp /tmp/runs/f/log.json docs/training/f/log.json",
+        "python scripts/make_model_card.py --model faithful --data data.txt --run docs/training/f",
+    ]
+
+
+def test_each_reproduce_block_of_the_card_is_self_consistent():
     card = (ROOT / "MODEL_CARD.md").read_text()
-    block = re.search(r"Reproduce .*?```bash\n(.*?)```", card, re.S).group(1)
-    outs = re.findall(r"folkrnn train .*?--out (\S+)", block)
-    card_line = next(line for line in block.splitlines() if "make_model_card.py" in line)
-    assert outs, "the block must hold the training commands"
-    assert card_line.split("--run ")[1].split() == list(dict.fromkeys(outs))
+    blocks = re.findall(r"Reproduce .*?```bash\n(.*?)```", card, re.S)
+    assert len(blocks) == 2, "one block per embedded model"
+    for block in blocks:
+        outs = re.findall(r"folkrnn train .*?--out (\S+)", block)
+        copies = dict(re.findall(r"cp (\S+)/log.json (\S+)/log.json", block))
+        card_line = next(line for line in block.splitlines() if "make_model_card.py" in line)
+        assert outs, "the block must hold the training commands"
+        assert card_line.split("--run ")[1].split() == [copies.get(out, out) for out in dict.fromkeys(outs)]
+
+
+def test_write_card_rewrites_the_given_sections_and_keeps_the_others(tmp_path):
+    path = tmp_path / "card.md"
+    make_model_card.write_card(path, {"replica": "# R\nold", "faithful": "# F"})
+    card = make_model_card.write_card(path, {"comparison": "# C", "replica": "# R\nnew"})
+    assert card == ("<!-- section: comparison -->\n# C\n<!-- end: comparison -->\n\n"
+                    "<!-- section: replica -->\n# R\nnew\n<!-- end: replica -->\n\n"
+                    "<!-- section: faithful -->\n# F\n<!-- end: faithful -->\n")
+    assert path.read_text() == card
+
+
+def test_the_comparison_puts_each_push_next_to_the_blogs():
+    summary = lambda s1: {"s": [s1, 10.0, 5.0], "s1_over_s2": s1 / 10,  # noqa: E731
+                          "pushes": {f"{sign}u{i}": [[f"{sign}{i}", 0.5]] for i in (1, 2, 3) for sign in "+-"}}
+    figures = {"replica": {"name": "R", "valid": 1.1, "summary": summary(30.0)},
+               "faithful": {"name": "F", "valid": 1.3, "summary": summary(70.0)}}
+    text = make_model_card.render_comparison(figures, 7624, "python scripts/make_model_card.py --data d")
+    assert "| replica: R | 1.1000 | 30.00 | 10.00 | 5.00 | 3.00 |" in text
+    assert "| original folk-rnn v2 (Sturm, part 3) | not measured: trained on all of data_v2 | ≈ 509 | 65.76 | 63.45 | ≈ 7.74 |" in text
+    assert "| −u_1 | “|:” 27%, “</s>” 17% | “-1” 50% | “-1” 50% |" in text
+    assert "| +u_3 | “>” 98% | “+3” 50% | “+3” 50% |" in text
+    assert "| +u_1 | — |" in text
+    assert "**replica** has the lower validation NLL and **faithful** the s_1/s_2 closer" in text
 
 
 def test_phrases_leave_bar_lines_out():

@@ -6,9 +6,9 @@ import pytest
 import torch
 from onnx import numpy_helper
 
-from folkrnn.model import FolkRNN
-from folkrnn.onnx_step import StepSession, step_graph, step_session
-from folkrnn.truncation import truncated_weights
+from folkrnn.analysis.truncation import truncated_weights
+from folkrnn.compose.onnx_step import StepSession, step_graph, step_session
+from folkrnn.network.model import FolkRNN
 from tests.factories import random_weights
 
 WEIGHTS = random_weights(hidden=16, seed=2)

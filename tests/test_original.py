@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 
 from folkrnn import errors
-from folkrnn.activations import run
-from folkrnn.loading import load_bytes, load_model
-from folkrnn.model import FolkRNN
-from folkrnn.original import load_original
-from folkrnn.perturbation import perturbed_distribution
-from folkrnn.svd import softmax_svd
+from folkrnn.analysis.perturbation import perturbed_distribution
+from folkrnn.analysis.svd import softmax_svd
+from folkrnn.io.loading import load_bytes, load_model
+from folkrnn.io.original import load_original
+from folkrnn.network.activations import run
+from folkrnn.network.model import FolkRNN
 from folkrnn.vocab import folkrnn_v2_vocabulary
 from tests.hostile_files import hostile_model_files
 from tests.lasagne_reference import next_token_probabilities
@@ -96,7 +96,7 @@ def test_other_vocabularies_and_layer_counts_load():
 
 
 def test_convert_to_checkpoint_round_trips(tmp_path, weights):
-    from folkrnn.checkpoint import save_checkpoint
+    from folkrnn.io.checkpoint import save_checkpoint
 
     path = save_checkpoint(weights, tmp_path / "v2.safetensors")
     again = load_model(path)

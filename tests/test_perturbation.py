@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-from folkrnn.perturbation import (
+from folkrnn.analysis.perturbation import (
     bias_distribution, entropy, logit_change_for_factor, perturbed_distribution, probability_factor, softmax,
 )
-from folkrnn.svd import softmax_svd
+from folkrnn.analysis.svd import softmax_svd
 from tests.factories import random_weights
 
 

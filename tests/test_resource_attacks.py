@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from folkrnn import checkpoint, original, sandbox
 from folkrnn.errors import ModelFileError
-from folkrnn.loading import load_bytes, load_model
+from folkrnn.io import checkpoint, original, sandbox
+from folkrnn.io.loading import load_bytes, load_model
 from tests.py2pickle import dumps_py2, folkrnn_metadata
 from tests.resource_attacks import TOKENS, resource_attack_files
 
@@ -111,15 +111,15 @@ def test_a_crashing_parser_is_reported_not_shared(monkeypatch):
 
 
 def test_the_parser_is_limited_in_memory(monkeypatch):
-    code = ("import folkrnn.original as o\n"
+    code = ("import folkrnn.io.original as o\n"
             "o.load_original = lambda data: bytearray(2**31)\n"
-            "from folkrnn.sandbox import child_main; child_main()")
+            "from folkrnn.io.sandbox import child_main; child_main()")
     assert _isolated_with_child(monkeypatch, code) == \
         f"parsing the pickle needed over {sandbox.MEMORY_LIMIT_BYTES // 2**20} MB; the file is refused"
 
 
 def test_the_parser_is_limited_in_cpu_and_wall_time(monkeypatch):
-    spin = ("import resource\nfrom folkrnn.sandbox import _limit_resources\n_limit_resources()\n"
+    spin = ("import resource\nfrom folkrnn.io.sandbox import _limit_resources\n_limit_resources()\n"
             "resource.setrlimit(resource.RLIMIT_CPU, (1, resource.getrlimit(resource.RLIMIT_CPU)[1]))\n"
             "while True: pass")
     assert _isolated_with_child(monkeypatch, spin) == "the pickle parser ran out of CPU time; the file is refused"

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from folkrnn.model import FolkRNN
-from folkrnn.sampling import draw, sample_tunes
+from folkrnn.compose.sampling import draw, sample_tunes
+from folkrnn.network.model import FolkRNN
 from folkrnn.vocab import START
 from tests.factories import random_weights
 

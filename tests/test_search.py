@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from folkrnn import ModelWeights
-from folkrnn.internals import internals
-from folkrnn.perturbation import softmax
-from folkrnn.search import beam_search
+from folkrnn.analysis.internals import internals
+from folkrnn.analysis.perturbation import softmax
+from folkrnn.analysis.search import beam_search
 from tests.factories import random_weights
 
 WEIGHTS = random_weights(hidden=6, layers=2, seed=31, scale=0.8)
@@ -105,7 +105,7 @@ def test_cli_beam_json():
     payload = json.loads(result.stdout)
     assert payload["tokens"][:2] == ["M:6/8", "K:Cdor"] and len(payload["tokens"]) <= 22
     assert len(payload["missed_mass"]) == len(payload["tokens"]) - 2 + payload["ended"]
-    from folkrnn.abc import to_abc
+    from folkrnn.music.abc import to_abc
 
     assert payload["abc"] == to_abc(payload["tokens"])
 

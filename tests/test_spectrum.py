@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from folkrnn.spectrum import spectrum_summary, top_pushed_tokens
-from folkrnn.svd import softmax_svd
+from folkrnn.analysis.spectrum import spectrum_summary, top_pushed_tokens
+from folkrnn.analysis.svd import softmax_svd
 from tests.factories import random_weights
 
 
@@ -61,5 +61,18 @@ def test_history_chart_draws_each_singular_value_per_epoch_with_tooltips():
     assert frame.query("epoch == 2 and direction == 's_1'")["singular_value"].item() == 6.0
     assert set(frame["top_minus_u1"]) == {"|:"}
     spec = spectrum_history_chart(frame).to_dict()
-    assert spec["encoding"]["y"]["scale"]["type"] == "log"
-    assert {t["field"] for t in spec["encoding"]["tooltip"]} >= {"epoch", "singular_value", "s1_over_s2", "top_minus_u1"}
+    values, ratio = spec["vconcat"]
+    assert values["encoding"]["y"]["scale"]["type"] == "log"
+    assert {t["field"] for t in values["encoding"]["tooltip"]} >= {"epoch", "singular_value", "s1_over_s2", "top_minus_u1"}
+    line, original = ratio["layer"]
+    assert line["encoding"]["y"]["field"] == "s1_over_s2" and line["transform"] == [{"filter": "(datum.direction === 's_1')"}]
+    assert spec["datasets"][original["data"]["name"]][0]["ratio"] == pytest.approx(509.0 / 65.76)
+    assert all("tooltip" in layer["encoding"] for layer in (line, original))
+
+
+def test_the_blogs_pushes_by_direction_and_as_text():
+    from folkrnn.analysis.spectrum import original_pushes, push_text
+
+    assert original_pushes(1) == "−u₁: “|:” 27%, “</s>” 17%"
+    assert original_pushes(3) == "+u₃: “>” 98%; −u₃: “b” ≈ 60%"
+    assert push_text([("|:", 0.274), ["</s>", 0.166]]) == "“|:” 27%, “</s>” 17%"

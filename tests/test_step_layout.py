@@ -1,8 +1,8 @@
-"""folkrnn.step_layout: the step's weight layout, against the weights it is laid out from."""
+"""folkrnn.compose.step_layout: the step's weight layout, against the weights it is laid out from."""
 
 import numpy as np
 
-from folkrnn.step_layout import step_layout
+from folkrnn.compose.step_layout import step_layout
 from tests.factories import random_weights
 
 H = 8

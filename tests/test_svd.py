@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from folkrnn.svd import compute_svd, orient, softmax_svd
+from folkrnn.analysis.svd import compute_svd, orient, softmax_svd
 from tests.factories import random_weights
 
 PLANTED = np.linspace(40.0, 0.5, 16)

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from folkrnn.model import FolkRNN
-from folkrnn.torch_step import Stepper
+from folkrnn.compose.torch_step import Stepper
+from folkrnn.network.model import FolkRNN
 from tests.factories import random_weights
 
 WEIGHTS = random_weights(hidden=16, seed=2)

@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from folkrnn.loading import load_model
-from folkrnn.train import TrainConfig, train
+from folkrnn.io.loading import load_model
+from folkrnn.train.loop import TrainConfig, train
 
 TUNES = [
     "M:4/4\nK:Cmaj\n|: c 2 G E C D E F | G A B c d 2 c 2 :|",
@@ -30,7 +30,7 @@ def config(data, out, epochs, average_decay=0.0):
 
 @pytest.mark.parametrize("average_decay", [0.0, 0.9])
 def test_resume_continues_exactly(data, tmp_path, monkeypatch, average_decay):
-    import folkrnn.train as training
+    import folkrnn.train.loop as training
 
     straight = train(config(data, tmp_path / "straight", 3, average_decay))
     validations = []

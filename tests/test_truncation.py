@@ -1,18 +1,18 @@
-"""folkrnn.truncation: V with fewer singular directions, checked against direct computation."""
+"""folkrnn.analysis.truncation: V with fewer singular directions, checked against direct computation."""
 
 import numpy as np
 import pytest
 
-from folkrnn.activations import run
-from folkrnn.data import encode_tunes
-from folkrnn.evaluation import nll
-from folkrnn.examples import PART5_TUNE
-from folkrnn.model import FolkRNN
-from folkrnn.svd import softmax_svd
-from folkrnn.truncation import (
-    compose_truncated, keep_mask, nll_curve, removal_curve, targets_of, truncated_V,
-    truncated_weights,
+from folkrnn.analysis.svd import softmax_svd
+from folkrnn.analysis.truncation import (
+    keep_mask, nll_curve, removal_curve, targets_of, truncated_V, truncated_weights,
 )
+from folkrnn.compose.interventions import compose_truncated
+from folkrnn.examples import PART5_TUNE
+from folkrnn.music.transcriptions import encode_tunes
+from folkrnn.network.activations import run
+from folkrnn.network.evaluation import nll
+from folkrnn.network.model import FolkRNN
 from tests.factories import random_weights
 
 H = 12

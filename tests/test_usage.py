@@ -1,17 +1,19 @@
-"""folkrnn.usage: logit decomposition, projections and direction usage against direct computation."""
+"""folkrnn.analysis.usage and folkrnn.network.usage: logit decomposition, projections and direction usage
+against direct computation."""
 
 import math
 
 import numpy as np
 import pytest
 
-from folkrnn.activations import run
-from folkrnn.directions import logit_decomposition
-from folkrnn.model import FolkRNN
-from folkrnn.sampling import Tune, chunk_seed, sample_in_chunks, sample_tunes
-from folkrnn.svd import softmax_svd
+from folkrnn.analysis.directions import logit_decomposition
+from folkrnn.analysis.svd import softmax_svd
+from folkrnn.analysis.usage import UsageSums, random_direction_mean_abs
+from folkrnn.compose.sampling import Tune, chunk_seed, sample_in_chunks, sample_tunes
 from folkrnn.examples import PART5_TUNE
-from folkrnn.usage import UsageSums, direction_usage, hidden_states, random_direction_mean_abs, usage_sums
+from folkrnn.network.activations import run
+from folkrnn.network.model import FolkRNN
+from folkrnn.network.usage import direction_usage, hidden_states, usage_sums
 from folkrnn.vocab import CATEGORIES, END, token_category
 from tests.factories import random_weights
 

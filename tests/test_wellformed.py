@@ -1,10 +1,10 @@
-"""Tests for folkrnn.wellformed: durations, bars and the verdict on hand-written tunes."""
+"""Tests for folkrnn.music.wellformed: durations, bars and the verdict on hand-written tunes."""
 
 from fractions import Fraction as F
 
 import pytest
 
-from folkrnn.wellformed import (
+from folkrnn.music.wellformed import (
     MAX_TOKENS,
     Bar,
     WellFormedness,
@@ -13,6 +13,7 @@ from folkrnn.wellformed import (
     check_tune,
     duration_factor,
     meter_eighths,
+    split_header,
     tuplet_ratio,
     well_formed_share,
 )
@@ -57,6 +58,15 @@ def test_duration_factor_rejects_non_durations(token):
 )
 def test_meter_eighths(meter, eighths):
     assert meter_eighths(meter) == eighths
+
+
+@pytest.mark.parametrize(
+    "text, meter, mode, body",
+    [("M:6/8 K:Cdor A B", "M:6/8", "K:Cdor", ["A", "B"]), ("K:Cmaj M:3/4 A", "M:3/4", "K:Cmaj", ["A"]),
+     ("M:4/4 M:3/4 A", "M:4/4", None, ["M:3/4", "A"]), ("A B", None, None, ["A", "B"]), ("", None, None, [])],
+)
+def test_split_header_takes_each_of_meter_and_mode_once(text, meter, mode, body):
+    assert split_header(text.split()) == (meter, mode, body)
 
 
 @pytest.mark.parametrize(

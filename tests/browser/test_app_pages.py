@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from folkrnn import load_model, softmax_svd
-from folkrnn.perturbation import perturbed_distribution
+from folkrnn.analysis.perturbation import perturbed_distribution
 from tests.browser.conftest import app_exceptions, open_app, wait_for_app
 
 pytestmark = pytest.mark.browser
@@ -45,7 +45,7 @@ def test_home(page, streamlit_server):
 
     open_app(page, streamlit_server)
     expect(page.get_by_role("heading", name="Inside folk-rnn v2's softmax layer")).to_be_visible()
-    expect(page.get_by_test_id("stSidebar").get_by_text("Embedded replica")).to_be_visible()
+    expect(page.get_by_test_id("stSidebar").get_by_text("Replica", exact=True)).to_be_visible()
     assert metric_value(page, "Vocabulary") == "137 tokens"
     screenshot(page, "home")
     assert app_exceptions(page) == []
@@ -67,6 +67,26 @@ def test_spectrum_log_toggle_goes_into_the_url(page, streamlit_server, svd):
     assert rows[0] == "direction,singular_value,cumulative_energy"
     assert len(rows) == 1 + svd.rank
     assert float(rows[1].split(",")[1]) == pytest.approx(svd.s[0], rel=1e-9)
+    assert app_exceptions(page) == []
+
+
+def test_faithful_model_from_the_sidebar_shows_how_its_spectrum_grew(page, streamlit_server):
+    from playwright.sync_api import expect
+
+    faithful = load_model("faithful")
+    history = faithful.metadata["training"]["spectrum_history"]
+    open_app(page, f"{streamlit_server}/spectrum")
+    expect(page.get_by_text("holds no per-epoch spectrum")).to_be_visible()  # the replica has none
+    page.get_by_test_id("stSidebar").get_by_text("Faithful", exact=True).click()
+    wait_for_app(page)
+    expect(page).to_have_url(re.compile(r"model=Faithful"))
+    assert metric_value(page, "s₁") == f"{softmax_svd(faithful).s[0]:.2f}"
+    expect(page.get_by_text("holds no per-epoch spectrum")).to_have_count(0)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download spectrum_history.csv").click()
+    rows = Path(download.value.path()).read_text().splitlines()
+    assert len(rows) == 1 + 3 * len(history)
+    screenshot(page, "spectrum_faithful")
     assert app_exceptions(page) == []
 
 
@@ -134,7 +154,7 @@ def test_upload_a_model_then_a_hostile_file(page, streamlit_server, tmp_path):
 
     open_app(page, streamlit_server)
     sidebar = page.get_by_test_id("stSidebar")
-    sidebar.get_by_text("Upload a model file").click()
+    sidebar.get_by_text("Upload", exact=True).click()
     wait_for_app(page)
     sidebar.locator("input[type=file]").set_input_files(str(good))
     wait_for_app(page)

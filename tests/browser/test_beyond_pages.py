@@ -61,7 +61,7 @@ def test_fewer_directions(page, streamlit_server):
 def test_compare_the_model_with_itself(page, streamlit_server):
     from playwright.sync_api import expect
 
-    open_app(page, f"{streamlit_server}/compare?other=Embedded&k=5", timeout_ms=120_000)
+    open_app(page, f"{streamlit_server}/compare?other=Replica&k=5", timeout_ms=120_000)
     expect(page.locator(".vega-embed").first).to_be_visible()
     expect(page.get_by_text("every angle is 0°")).to_be_visible()
     assert metric(page, "Angles under 10°").inner_text().strip() == "5 of 5"

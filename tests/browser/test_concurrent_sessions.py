@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from folkrnn import load_model
-from folkrnn.perturbation import entropy, perturbed_distribution
-from folkrnn.svd import softmax_svd
+from folkrnn.analysis.perturbation import entropy, perturbed_distribution
+from folkrnn.analysis.svd import softmax_svd
 from tests.browser.conftest import PAGE_TIMEOUT_MS, app_exceptions, open_app, wait_for_app
 from tests.browser.test_app_pages import metric
 

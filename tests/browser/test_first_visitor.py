@@ -25,7 +25,7 @@ def test_first_session_of_a_new_server_at_a_deep_link(page, tmp_path):
         open_app(page, f"{server.base_url}/compose")
         expect(page.get_by_role("heading", name="Compose", level=1)).to_be_visible()
         sidebar = page.get_by_test_id("stSidebar")
-        expect(sidebar.get_by_text("Embedded replica")).to_be_visible()  # the entry script ran
+        expect(sidebar.get_by_text("Replica", exact=True)).to_be_visible()  # the entry script ran
         expect(sidebar.get_by_role("link", name="Perturbed distributions")).to_be_visible()
         expect(page.get_by_role("dialog")).to_have_count(0)  # no "Page not found"
         assert app_exceptions(page) == []

@@ -24,7 +24,7 @@ def test_crashing_uploads_are_refused_and_the_server_serves_another_session(page
     sidebar = page.get_by_test_id("stSidebar")
     caption = sidebar.get_by_text("3 × 512 LSTM")
     expect(caption).to_be_visible()
-    sidebar.get_by_text("Upload a model file").click()
+    sidebar.get_by_text("Upload", exact=True).click()
     wait_for_app(page)
     for name, refusal in CRASHING.items():
         path = tmp_path / f"{name.split('/')[1]}.pkl"

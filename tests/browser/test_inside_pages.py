@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from folkrnn import load_model
+from folkrnn.analysis.internals import internals
+from folkrnn.analysis.lens import logit_lens
 from folkrnn.examples import PART5_TUNE
-from folkrnn.internals import internals
-from folkrnn.lens import logit_lens
 from tests.browser.conftest import app_exceptions, open_app, wait_for_app
 from tests.browser.test_app_pages import metric, screenshot
 

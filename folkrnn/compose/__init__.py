@@ -1,0 +1,5 @@
+"""Composing tunes: sampling through a step engine (ONNX Runtime in float32, PyTorch with bf16
+matrices), the engines' weight layout, and interventions written into the step graph. Of folkrnn it
+imports the numpy tiers only; the engines import ONNX Runtime and torch, which
+:mod:`folkrnn.compose.sampling` loads only when a tune is composed.
+"""

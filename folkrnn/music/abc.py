@@ -1,0 +1,191 @@
+"""ABC notation of folk-rnn v2 token sequences, ready for abcjs.
+
+Notes are glued to their durations and grouped by beat (``G,CC2 G,CEC``: notes written together
+share a beam), tuplets and broken rhythms are written glued (``(3BAG``, ``A>B``), chords collapse
+(``[CE]2``), bar lines stand between spaces and a line ends every few bars. Tokens that would make
+invalid ABC are dropped (``<s>``, a duration after a bar line, an empty chord); a meter or mode token
+in the body becomes an inline field (``[M:3/4]``).
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+from typing import Sequence
+
+from ..vocab import END, START, token_category
+from .wellformed import DEFAULT_METER, BarReader, duration_factor, meter_eighths, split_header, tuplet_ratio
+
+DEFAULT_MODE = "K:Cmaj"  # for a tune without a mode token
+_FIELD = re.compile(r"M:[1-9]\d*/[1-9]\d*|K:[A-G][#b]?[A-Za-z]*")  # fields ABC can read
+
+
+def to_abc(tokens: Sequence[str], index: int = 1, title: str | None = None) -> str:
+    """An ABC tune (``X:``, ``T:``, ``M:``, ``L:1/8``, ``K:``, body) from a v2 token sequence."""
+    meter, mode, body = split_header([t for t in tokens if t not in (START, END) and _readable(t)])
+    meter, mode = meter or DEFAULT_METER, mode or DEFAULT_MODE
+    lines = [f"X:{index}"]
+    if title:
+        lines.append(f"T:{' '.join(title.split())}")
+    lines += [f"M:{meter[2:]}", "L:1/8", f"K:{mode[2:]}"]
+    writer = _BodyWriter(meter)
+    for token in body:
+        writer.write(token)
+    return "\n".join(lines + writer.lines()) + "\n"
+
+
+def _readable(token: str) -> bool:
+    """False for a meter or mode token ABC could not read (``M:4/0``); the rest is the writer's call."""
+    return token_category(token) not in ("meter", "mode") or bool(_FIELD.fullmatch(token))
+
+
+def _beam(meter: str) -> Fraction:
+    """Eighths written together: a dotted quarter in x/8, a half note in 4/4 and x/2, else a quarter."""
+    unit = meter.partition("/")[2]
+    if unit == "8":
+        return Fraction(3)
+    return Fraction(4) if unit == "2" or meter == "M:4/4" else Fraction(2)
+
+
+def _merge_bar_lines(before: str, after: str) -> str | None:
+    """One ABC bar line for two bar-line tokens in a row (``:| |2`` -> ``:|2``), else None."""
+    if (before, after) == (":|", "|:"):
+        return "::"
+    if before in ("|", ":|") and after in ("|", "|1", "|2", "|:"):
+        return before[:-1] + after
+    return None
+
+
+def _tuplet_mark(token: str, compound: bool) -> str | None:
+    """ABC for a tuplet token; q is spelled out where renderers disagree (abcjs takes 2 for 5, 7, 9)."""
+    p = int(token[1:])
+    if not 2 <= p <= 9:
+        return None
+    if p in (5, 7, 9):
+        return f"{token}:{tuplet_ratio(p, compound) * p}"
+    return token
+
+
+class _BodyWriter:
+    """Writes body tokens as ABC words, bar lines and inline fields, following the rhythm to group beats.
+
+    Tuplet marks and chords are held back until their note or closing bracket comes, so a mark or a
+    chord left without notes is dropped rather than written.
+    """
+
+    def __init__(self, meter: str):
+        self.reader = BarReader(meter)
+        self._set_meter(meter)
+        self.items: list[str] = []
+        self.breaks: set[int] = set()  # indices of items that end a line
+        self.word = ""  # notes being glued together
+        self.tuplet: tuple[str, str] | None = None  # (token, ABC) of a tuplet mark awaiting its note
+        self.chord: list[str] | None = None  # tokens of the open chord, None when none is open
+        self.lengthen = ""  # durations that may follow: "any", "broken" (only > or <) or ""
+        self.bars = 0  # bars written that count for line breaking (pickups do not)
+
+    def _set_meter(self, meter: str) -> None:
+        self.bar_length, self.beam = meter_eighths(meter), _beam(meter)
+        self.bars_per_line = 4 if self.bar_length >= 6 else 8
+
+    def write(self, token: str) -> None:
+        category = token_category(token)
+        if self.chord is not None and category not in ("pitch", "duration") and token != "]":
+            self._close_chord()
+        if category == "pitch" and self.chord is not None:
+            self.chord.append(token)
+            self.lengthen = "any"
+        elif category in ("pitch", "rest"):
+            self._start_element()
+            self._write_element([token], token)
+        elif token == "[":
+            self._start_element()
+            self.chord, self.lengthen = [], ""
+        elif token == "]":
+            if self.chord is not None:
+                self._close_chord()
+        elif category == "duration":
+            self._duration(token)
+        elif category == "grouping":
+            mark = _tuplet_mark(token, self.reader.compound)
+            if mark and not self.reader.in_tuplet:
+                self.tuplet = token, mark
+        elif category == "measure":
+            self._bar_line(token)
+        elif category in ("meter", "mode"):
+            self._end_word()
+            self.items.append(f"[{token}]")
+            if category == "meter":
+                self.reader.feed(token)
+                self._set_meter(token)
+
+    def _start_element(self) -> None:
+        """A note, rest or chord starts: begin a new word on a beat, unless it must stay glued."""
+        if not self.reader.grouping and self.reader.position % self.beam == 0 and self.word:
+            self.items.append(self.word)
+            self.word = ""
+
+    def _write_element(self, tokens: list[str], text: str) -> None:
+        mark, self.tuplet = self.tuplet or ("", ""), None
+        for token in [mark[0], *tokens] if mark[0] else tokens:
+            self.reader.feed(token)
+        self.word += mark[1] + text
+        self.lengthen = "any"
+
+    def _close_chord(self) -> None:
+        chord, self.chord = self.chord, None
+        if any(token_category(t) == "pitch" for t in chord):  # an empty chord is dropped
+            self._write_element(["[", *chord, "]"], "[" + "".join(chord) + "]")
+        else:
+            self.lengthen = ""
+
+    def _duration(self, token: str) -> None:
+        """Glue a duration to its note; drop it where ABC could not read it (``A2/4`` reads as 2/4)."""
+        if not self.lengthen or (self.lengthen == "broken" and token not in (">", "<")):
+            return
+        try:
+            broken = duration_factor(token)[1]
+        except ValueError:
+            return
+        if self.chord is not None:
+            if not broken:
+                self.chord.append(token)
+                self.lengthen = ""
+            return
+        self.reader.feed(token)
+        self.word += token
+        self.lengthen = "" if broken else "broken"
+
+    def _end_word(self) -> None:
+        """Close the word before a bar line or field: a broken rhythm or tuplet cannot reach past it."""
+        if self.word:
+            self.items.append(self.word.rstrip("<>"))
+        self.word, self.tuplet, self.lengthen = "", None, ""
+
+    def _bar_line(self, token: str) -> None:
+        self._end_word()
+        counts = self.reader.position > self.bar_length / 2
+        self.reader.feed(token)
+        merged = _merge_bar_lines(self.items[-1], token) if self.items else None
+        if merged is not None:
+            self.items[-1] = merged
+        else:
+            self.items.append(token)
+        if counts:
+            self.bars += 1
+            if self.bars % self.bars_per_line == 0:
+                self.breaks.add(len(self.items) - 1)
+
+    def lines(self) -> list[str]:
+        if self.chord is not None:
+            self._close_chord()
+        self._end_word()
+        lines, line = [], []
+        for i, item in enumerate(self.items):
+            line.append(item)
+            if i in self.breaks:
+                lines.append(" ".join(line))
+                line = []
+        if line:
+            lines.append(" ".join(line))
+        return lines

@@ -1,0 +1,77 @@
+"""Direction usage over real runs of the network: h_t of many tunes, in batches, summed into
+:class:`folkrnn.analysis.usage.UsageSums`. The network is never modified.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+import torch
+
+from ..analysis.svd import SoftmaxSVD
+from ..analysis.usage import DirectionUsage, UsageSums
+from ..compose.sampling import Tune
+from ..vocab import END, START, Vocabulary
+from .model import FolkRNN
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+def _tokens_and_end(tune: Tune | Sequence[str]) -> tuple[list[str], bool]:
+    if isinstance(tune, Tune):
+        return list(tune.tokens), tune.ended
+    return list(tune), True  # a transcription: it ends with </s>
+
+
+@torch.no_grad()
+def hidden_states(
+    model: FolkRNN, vocabulary: Vocabulary, tunes: Sequence[Sequence[str]], batch_size: int = 32,
+) -> list[np.ndarray]:
+    """h_t of the last layer for each tune read as ``<s>`` + tokens: (len(tokens) + 1, H) each.
+
+    Tunes are run in padded batches; the LSTM is causal, so padding after a tune never changes its
+    states. Unknown tokens raise :class:`~folkrnn.vocab.UnknownTokenError` naming them.
+    """
+    model.eval()
+    encoded = [vocabulary.encode([START, *tokens]) for tokens in tunes]
+    out: list[np.ndarray] = []
+    for start in range(0, len(encoded), batch_size):
+        chunk = encoded[start : start + batch_size]
+        width = max(len(e) for e in chunk)
+        batch = torch.zeros(len(chunk), width, dtype=torch.long)
+        for row, e in enumerate(chunk):
+            batch[row, : len(e)] = torch.tensor(e)
+        hidden = model(batch).hidden[-1].double().numpy()
+        out += [hidden[row, : len(e)].copy() for row, e in enumerate(chunk)]
+    return out
+
+
+def usage_sums(
+    model: FolkRNN, vocabulary: Vocabulary, svd: SoftmaxSVD, tunes: Sequence[Tune | Sequence[str]],
+    batch_size: int = 32,
+) -> UsageSums:
+    """The :class:`UsageSums` of ``tunes`` (see :func:`direction_usage` for what a step is)."""
+    items = [_tokens_and_end(t) for t in tunes]
+    sums = UsageSums.zeros(svd.rank, model.config.hidden_size)
+    hidden = hidden_states(model, vocabulary, [tokens for tokens, _ in items], batch_size)
+    for (tokens, ended), h in zip(items, hidden):
+        sums = sums + UsageSums.of_tune(h, [*tokens, END] if ended else tokens, svd)
+    return sums
+
+
+def direction_usage(
+    model: FolkRNN, vocabulary: Vocabulary, svd: SoftmaxSVD, tunes: Sequence[Tune | Sequence[str]],
+    progress: Progress | None = None, batch_size: int = 32,
+) -> DirectionUsage:
+    """Mean |w_i . h_t| (and the baselines) over every step of ``tunes``.
+
+    A :class:`~folkrnn.compose.sampling.Tune` that did not end contributes its tokens only; a plain token
+    list counts as a full transcription, so its last step predicts ``</s>``.
+    """
+    sums = UsageSums.zeros(svd.rank, model.config.hidden_size)
+    for start in range(0, len(tunes), batch_size):
+        sums = sums + usage_sums(model, vocabulary, svd, tunes[start : start + batch_size], batch_size)
+        if progress:
+            progress(min(start + batch_size, len(tunes)), len(tunes))
+    return sums.summary(svd)

@@ -1,0 +1,242 @@
+"""Training a folk-rnn v2 replica on v2-format transcriptions, resumable epoch by epoch.
+
+Two recipes share the v2 vocabulary in the original index order, trained initial states, the
+seeded 5% validation split, batches of similar-length tunes and dropout 0.5:
+
+- ``replica`` (the embedded model's) departs from folk-rnn where a faster schedule helps: Adam
+  with warm-up and cosine decay, loss averaged per token, the gradient norm clipped at 5, early
+  stopping on validation NLL, and optionally an exponential moving average of the weights
+  (``average_decay``), which is what gets validated and saved when it is on;
+- ``folkrnn`` is folk-rnn's own (:mod:`folkrnn.train.folkrnn_recipe`): Lasagne's initialisation,
+  Lasagne's RMSprop, the per-tune loss and each step's gate gradients clipped at 5.
+
+Both use bf16 autocast where the hardware has it. Files in ``out``: ``last.pt`` (full training
+state after each epoch, for ``--resume``; our own file, read back with ``weights_only=True``),
+``best.safetensors`` (the best model so far in the project's checkpoint format),
+``last.safetensors`` (the latest epoch's) and ``log.json`` (per epoch: train and validation NLL,
+and the softmax layer's s_1..s_3 with what pushing along ±u_i makes likely).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+from tqdm import tqdm
+
+from ..analysis.spectrum import spectrum_summary
+from ..analysis.svd import compute_svd
+from ..io.checkpoint import save_checkpoint
+from ..io.loading import load_model
+from ..music.transcriptions import PAD_TARGET, encode_tunes, length_batches, read_transcriptions, validation_split
+from ..network.evaluation import nll
+from ..network.model import FolkRNN, FolkRNNConfig
+from ..vocab import folkrnn_v2_vocabulary
+from .config import RESUMABLE, TrainConfig
+from .folkrnn_recipe import epoch_lr, folkrnn_optimiser, lasagne_init_, per_tune_loss
+
+
+def bf16_supported() -> bool:
+    """Whether bf16 autocast runs natively on this CPU (AVX-512 BF16 or AMX)."""
+    if torch.cuda.is_available():
+        return torch.cuda.is_bf16_supported()
+    probes = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")  # private, hence getattr
+    return any(getattr(torch.cpu, name, lambda: False)() for name in probes)
+
+
+def _lr_factor(step: int, total: int, cfg: TrainConfig) -> float:
+    if step < cfg.warmup_steps:
+        return (step + 1) / cfg.warmup_steps
+    progress = min(1.0, (step - cfg.warmup_steps) / max(1, total - cfg.warmup_steps))
+    return cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def _lr_schedule(cfg: TrainConfig, steps_per_epoch: int, total: int):
+    """The learning-rate factor at each optimiser step, for the recipe in ``cfg``."""
+    if cfg.recipe == "folkrnn":
+        return lambda step: epoch_lr(cfg, step // steps_per_epoch) / cfg.lr
+    return lambda step: _lr_factor(step, total, cfg)
+
+
+def token_nll(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """NLL of each target (batch, time) in float32; 0 past a tune's end."""
+    return F.cross_entropy(logits.float().transpose(1, 2), targets, ignore_index=PAD_TARGET, reduction="none")
+
+
+def train(cfg: TrainConfig, resume: bool = False, command: str = "", overrides=RESUMABLE) -> dict:
+    """Train, checkpointing every epoch; returns the training log.
+
+    ``resume`` continues the run in ``cfg.out`` with the configuration stored there, except the
+    settings named in ``overrides`` (some of :data:`RESUMABLE`: the epoch budget, the dropout rate),
+    which are taken from ``cfg``; each resume is recorded in the log with the settings it changed.
+    """
+    if resume and (Path(cfg.out) / "log.json").exists():
+        stored = json.loads((Path(cfg.out) / "log.json").read_text())["config"]
+        changes = {k: getattr(cfg, k) for k in overrides if k in RESUMABLE}
+        cfg = TrainConfig(**{**stored, **changes, "out": cfg.out})
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    torch.set_flush_denormal(True)  # RMSprop's decaying averages of rare gradients go denormal: 5x slower
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    vocabulary = folkrnn_v2_vocabulary()
+    sequences = encode_tunes(read_transcriptions(cfg.data), vocabulary)
+    train_idx, valid_idx = validation_split(len(sequences), cfg.valid_fraction, cfg.seed)
+    train_seqs = [sequences[i] for i in train_idx]
+    valid_seqs = [sequences[i] for i in valid_idx]
+
+    torch.manual_seed(cfg.seed)
+    folkrnn_way = cfg.recipe == "folkrnn"
+    model = FolkRNN(FolkRNNConfig(len(vocabulary), cfg.hidden_size, cfg.num_layers, cfg.dropout, cfg.weight_drop,
+                                  gate_grad_clip=cfg.clip if folkrnn_way else 0.0))
+    if folkrnn_way:
+        lasagne_init_(model)
+    if cfg.init:
+        start = FolkRNN.from_weights(load_model(cfg.init))
+        model.load_state_dict(start.state_dict())
+    model.to(device)
+    averaged = (
+        AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(cfg.average_decay), use_buffers=True)
+        if cfg.average_decay else None
+    )
+    optimiser = (folkrnn_optimiser(model, cfg) if folkrnn_way
+                 else torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=cfg.lr))
+    steps_per_epoch = math.ceil(len(train_seqs) / cfg.batch_size)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimiser, _lr_schedule(cfg, steps_per_epoch, cfg.epochs * steps_per_epoch)
+    )
+    log = {"config": asdict(cfg), "command": command, "epochs": [], "best_epoch": None}
+    start_epoch, best, bad_epochs = 0, math.inf, 0
+    if resume and (out / "last.pt").exists():
+        state = torch.load(out / "last.pt", weights_only=True, map_location=device)
+        model.load_state_dict(state["model"])
+        if averaged is not None:
+            averaged.load_state_dict(state["averaged"])
+        optimiser.load_state_dict(state["optimiser"])
+        scheduler.load_state_dict(state["scheduler"])
+        torch.set_rng_state(state["torch_rng"].cpu())  # map_location moved it to the device
+        if "cuda_rng" in state:
+            torch.cuda.set_rng_state(state["cuda_rng"].cpu())
+        log = json.loads((out / "log.json").read_text())
+        changed = {k: getattr(cfg, k) for k in RESUMABLE if log["config"][k] != getattr(cfg, k)}
+        log.setdefault("resumes", []).append({"after_epoch": state["epoch"] + 1, "command": command, **changed})
+        log["config"] = asdict(cfg)
+        start_epoch, best, bad_epochs = state["epoch"] + 1, state["best"], state["bad_epochs"]
+        print(f"resuming after epoch {state['epoch'] + 1} (best valid NLL {best:.4f})", file=sys.stderr)
+
+    use_bf16 = cfg.bf16 and bf16_supported()
+    n_train_tokens = sum(len(s) - 1 for s in train_seqs)
+    for epoch in range(start_epoch, cfg.epochs):
+        if bad_epochs >= cfg.patience:
+            break
+        model.train()
+        rng = np.random.default_rng([cfg.seed, epoch])  # per-epoch stream: resume is exact
+        started, seen, total_loss = time.perf_counter(), 0, 0.0
+        lr = optimiser.param_groups[0]["lr"]  # at the epoch's first step
+        bar = tqdm(
+            length_batches(train_seqs, cfg.batch_size, rng),
+            total=steps_per_epoch, desc=f"epoch {epoch + 1}/{cfg.epochs}",
+            mininterval=1.0 if sys.stderr.isatty() else 30.0,
+        )
+        for inputs, targets in bar:
+            x, y = torch.from_numpy(inputs).to(device), torch.from_numpy(targets).to(device)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
+                logits = model(x).logits
+            losses = token_nll(logits, y)
+            n = int((y != PAD_TARGET).sum())
+            loss = per_tune_loss(losses, y) if folkrnn_way else losses.sum() / n
+            optimiser.zero_grad(set_to_none=True)
+            loss.backward()
+            if not folkrnn_way:  # folk-rnn's clipping happened inside the LSTM steps
+                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
+            optimiser.step()
+            scheduler.step()
+            if averaged is not None:
+                averaged.update_parameters(model)
+            seen += n
+            total_loss += float(losses.detach().sum())
+            bar.set_postfix(loss=f"{loss.item():.3f}", tok_s=f"{seen / (time.perf_counter() - started):.0f}",
+                            refresh=False)
+        seconds = time.perf_counter() - started
+        validated = model if averaged is None else averaged.module
+        valid = nll(validated, valid_seqs)
+        entry = {
+            "epoch": epoch + 1, "train_nll": total_loss / seen, "valid_nll": valid.per_token,
+            "valid_folkrnn_loss": valid.folkrnn_loss, "lr": lr,
+            "seconds": seconds, "tokens_per_s": n_train_tokens / seconds,
+            "spectrum": spectrum_summary(compute_svd(validated.to_weights(vocabulary))),
+        }
+        log["epochs"].append(entry)
+        print(json.dumps(entry), file=sys.stderr)
+        if valid.per_token < best:
+            best, bad_epochs = valid.per_token, 0
+            log["best_epoch"] = epoch + 1
+        else:
+            bad_epochs += 1
+        metadata = _metadata(cfg, log, entry, len(train_seqs), len(valid_seqs), use_bf16, command)
+        save_checkpoint(validated.to_weights(vocabulary, metadata), out / "last.safetensors")
+        if log["best_epoch"] == epoch + 1:
+            (out / "best.safetensors").write_bytes((out / "last.safetensors").read_bytes())
+        torch.save(
+            {"model": model.state_dict(), "optimiser": optimiser.state_dict(),
+             "scheduler": scheduler.state_dict(), "torch_rng": torch.get_rng_state(),
+             **({"cuda_rng": torch.cuda.get_rng_state()} if device.type == "cuda" else {}),
+             "epoch": epoch, "best": best, "bad_epochs": bad_epochs,
+             **({} if averaged is None else {"averaged": averaged.state_dict()})},
+            out / "last.pt.tmp",
+        )
+        (out / "last.pt.tmp").replace(out / "last.pt")
+        (out / "log.json").write_text(json.dumps(log, indent=1))
+    return log
+
+
+_NAMES = {"replica": ("folk-rnn v2 replica (folkrnn-explorer)", "folkrnn-explorer-v2-replica"),
+          "folkrnn": ("folk-rnn v2, folk-rnn's own recipe (folkrnn-explorer)", "folkrnn-explorer-v2-folkrnn-recipe")}
+
+
+def _metadata(cfg: TrainConfig, log: dict, entry: dict, n_train: int, n_valid: int, bf16: bool,
+              command: str) -> dict:
+    """Provenance and training figures stored in a checkpoint of the epoch logged as ``entry``,
+    with the spectrum's history up to it (for the Spectrum page's growth plot)."""
+    name, experiment_id = _NAMES[cfg.recipe]
+    return {
+        "name": name,
+        "experiment_id": experiment_id,
+        "provenance": {
+            "data": Path(cfg.data).name,
+            "train_tunes": n_train,
+            "valid_tunes": n_valid,
+            "split": f"{cfg.valid_fraction:.0%} held out, numpy RandomState({cfg.seed})",
+        },
+        "training": {
+            "config": asdict(cfg),
+            "command": command,
+            "resumes": log.get("resumes", []),
+            "epoch": entry["epoch"],
+            "best_epoch": log["best_epoch"],
+            "epochs_run": len(log["epochs"]),
+            "train_nll_per_token": entry["train_nll"],
+            "valid_nll_per_token": entry["valid_nll"],
+            "spectrum_history": [{"epoch": e["epoch"], **e["spectrum"]} for e in log["epochs"] if "spectrum" in e],
+            "seconds": sum(e["seconds"] for e in log["epochs"]),
+            "bf16_autocast": bf16,
+            "machine": _machine(),
+        },
+    }
+
+
+def _machine() -> str:
+    """Where training ran: the CPU's threads, and the GPU when there was one."""
+    cpu = f"{platform.machine()} {platform.processor() or ''}".strip()
+    gpu = f"{torch.cuda.get_device_name()}, " if torch.cuda.is_available() else ""
+    return f"{gpu}{cpu} {torch.get_num_threads()} threads, torch {torch.__version__}"
