@@ -25,18 +25,19 @@ st.markdown(
 intervention = intervention_controls(weights)
 if intervention is None:
     st.stop()
-prefix, T, seed, n, max_length = composing_controls(weights.vocabulary)
+settings = composing_controls(weights.vocabulary)
 if intervention.empty:
     st.info("Nothing is changed yet: both columns below hold the same tunes. Choose units, directions or α above.")
 
-without, under = composed_pair(weights, intervention, n, prefix, T, seed, max_length)
+without, under = composed_pair(weights, intervention, settings)
 summaries = {"without": summary(without), "with the change": summary(under)}
 summary_metrics(summaries["without"], summaries["with the change"],
                 ["well_formed_share", "mean_bar_errors", "mean_length", "mean_bars"], "without")
 population = populations_frame(summaries)
 chart_with_csv("meters_and_modes", population, populations_chart, population)
 
-shown = int(st.slider("Tunes shown side by side", 1, n, min(2, n), key="shown", bind="query-params"))
+shown = 1 if settings.n == 1 else int(st.slider(  # a slider needs two values to choose from
+    "Tunes shown side by side", 1, settings.n, min(2, settings.n), key="shown", bind="query-params"))
 for i in range(shown):
     left, right = st.columns(2)
     for column, tunes, name in ((left, without, "without"), (right, under, "with the change")):

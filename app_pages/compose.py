@@ -3,11 +3,10 @@
 import streamlit as st
 
 from explorer.abcjs import render_abc
-from explorer.navigation import DIRECTIONS_IN_USE
 from explorer.beyond import composed, composing_controls
 from explorer.frames import tunes_frame
+from explorer.navigation import DIRECTIONS_IN_USE
 from explorer.session import current_model
-
 
 weights = current_model()
 vocabulary = weights.vocabulary
@@ -15,14 +14,15 @@ st.title("Compose")
 st.markdown("Sample tunes from the model: it starts from `<s>` and, optionally, the meter and mode you give, "
             "then draws one token at a time from $\\operatorname{softmax}((V h_t + v)/T)$ until it writes `</s>`.")
 
-prefix, T, seed, n, max_length = composing_controls(vocabulary, "Tunes", 20, 3, 600,
-                                                   "Sampling stops here if the model has not ended.")
+settings = composing_controls(vocabulary, "Tunes", 20, 3, 600, "Sampling stops here if the model has not ended.")
 
-tunes = composed(weights, n, prefix, T, seed, max_length)
+tunes = composed(weights, settings)
 summary = tunes_frame(tunes)
 ok = int(summary["well_formed"].sum())
-st.markdown(f"**{ok} of {n}** tunes are well-formed "
-            f"({'seeded with ' + ' '.join(prefix) if prefix else 'no seed tokens'}, T = {T:g}, seed {seed}).")
+prefix = settings.prefix
+st.markdown(f"**{ok} of {settings.n}** tunes are well-formed "
+            f"({'seeded with ' + ' '.join(prefix) if prefix else 'no seed tokens'}, T = {settings.temperature:g}, "
+            f"seed {settings.seed}).")
 st.dataframe(summary, hide_index=True, key="tunes-table",
              column_config={"well_formed": st.column_config.CheckboxColumn("well-formed")})
 
@@ -39,7 +39,7 @@ for i, tune in enumerate(tunes, start=1):
                        icon=":material/warning:")
         render_abc(abc, height="content", key=f"abc-{i}")
         cols = st.columns([1, 1, 2])
-        cols[0].download_button("Download ABC", abc.encode(), file_name=f"folkrnn_seed{seed}_tune{i}.abc",
+        cols[0].download_button("Download ABC", abc.encode(), file_name=f"folkrnn_seed{settings.seed}_tune{i}.abc",
                                 mime="text/vnd.abc", key=f"download-{i}", icon=":material/download:",
                                 on_click="ignore")
         with cols[1]:

@@ -10,6 +10,7 @@ from explorer.frames import matches_table, populations_frame
 from explorer.session import current_model
 from explorer.widgets import chart_with_csv
 from folkrnn.analysis.copying import population
+from folkrnn.compose.sampling import SamplingSettings
 from folkrnn.music.abc import to_abc
 
 weights = current_model()
@@ -60,7 +61,7 @@ else:
 
 st.subheader("Composed tunes against the reference")
 count = int(st.number_input("Tunes to compose", 5, 200, 20, step=5, key="population_n", bind="query-params"))
-tunes = composed(weights, count, [], 1.0, 0, 400)
+tunes = composed(weights, SamplingSettings(count, (), 1.0, 0, 400))
 stats = {"composed": population([t.tokens for t in tunes]), "reference": population(reference.tunes)}
 m = st.columns(2)
 for col, (name, s) in zip(m, stats.items()):

@@ -5,13 +5,25 @@ import streamlit as st
 from explorer.abcjs import render_abc
 from explorer.beyond import activations, choose_tune, direction_usage_survey
 from explorer.charts import (
-    decomposition_chart, projection_heatmap, share_chart, usage_category_heatmap, usage_chart, variation_chart,
+    decomposition_chart,
+    projection_heatmap,
+    share_chart,
+    usage_category_heatmap,
+    usage_chart,
+    variation_chart,
 )
-from explorer.frames import decomposition_frame, projections_frame, usage_category_frame, usage_frame
+from explorer.frames import (
+    decomposition_frame,
+    decomposition_table,
+    projections_frame,
+    usage_category_frame,
+    usage_frame,
+)
 from explorer.models import svd
 from explorer.session import current_model
 from explorer.widgets import chart_with_csv, show_chart
-from folkrnn.analysis.directions import logit_decomposition, projections
+from folkrnn.analysis.directions import logit_decomposition, projections, step_tokens
+from folkrnn.compose.sampling import SamplingSettings
 from folkrnn.music.abc import to_abc
 
 weights = current_model()
@@ -53,12 +65,11 @@ def tune_directions(tokens: list[str], hidden, logits, proj) -> None:
                "The black box marks the chosen step.")
 
     st.subheader("Why that token? The logit, direction by direction")
-    actual = [*tokens, "</s>"][step]
+    read, actual = step_tokens(tokens, step)
     options = ["next token in the tune", *vocabulary.tokens]
     choice = st.selectbox("Token whose logit to decompose", options, key="token", bind="query-params")
     token = actual if choice == options[0] else choice
     d = logit_decomposition(hidden[step], decomposition, vocabulary.index[token])
-    read = "<s>" if step == 0 else tokens[step - 1]
     m = st.columns(4)
     m[0].metric("Step", step, help=f"h_{step} has just read {read!r}")
     m[1].metric(f"Logit of {token}", f"{d.logit:.3f}")
@@ -66,12 +77,10 @@ def tune_directions(tokens: list[str], hidden, logits, proj) -> None:
     m[3].metric("Rank among tokens", f"{d.rank_of_token} of {len(vocabulary)}")
     table = decomposition_frame(d, decomposition, int(terms))
     chart_with_csv("logit_decomposition", table, decomposition_chart, table)
-    st.dataframe(table[["term", "value", "projection", "singular_value", "u_token", "end"]].rename(
-        columns={"value": "contribution", "projection": "w_i·h_t", "singular_value": "s_i",
-                 "u_token": "u_i[token]", "end": "running sum"}), hide_index=True, key="decomposition-table")
-    gap = abs(table["value"].iloc[:-1].sum() - float(logits[step, vocabulary.index[token]]))
-    st.caption(f"The terms add up to the network's own logit {logits[step, vocabulary.index[token]]:.4f} "
-               f"(difference {gap:.1e}, float32 rounding).")
+    st.dataframe(decomposition_table(table), hide_index=True, key="decomposition-table")
+    network_logit = float(logits[step, d.token])
+    st.caption(f"The terms add up to the network's own logit {network_logit:.4f} "
+               f"(difference {abs(d.logit - network_logit):.1e}, float32 rounding).")
 
 
 if tokens:
@@ -104,7 +113,7 @@ with cols[3]:
     survey_seed = int(st.number_input("Seed", 0, 2**31 - 1, 0, key="survey_seed", bind="query-params"))
 
 
-usage = direction_usage_survey(weights, n, survey_T, survey_seed, survey_length)
+usage = direction_usage_survey(weights, SamplingSettings(n, (), survey_T, survey_seed, survey_length))
 if usage.steps == 0:
     st.warning("The composed tunes hold no steps to measure.")
     st.stop()
@@ -113,20 +122,19 @@ table = usage_frame(usage)
 m = st.columns(4)
 m[0].metric("Sample", f"{usage.tunes} tunes", delta=f"{usage.steps:,} steps", delta_color="off")
 m[1].metric("Mean ‖h_t‖", f"{usage.mean_norm:.2f}", help=f"H = {weights.hidden_size} units in [-1, 1]")
-top_ratio = float(usage.ratio[0])
-m[2].metric("|w_1·h_t| vs random", f"{top_ratio:.1f}×",
+m[2].metric("|w_1·h_t| vs random", f"{usage.ratio[0]:.1f}×",
             help="mean |w_1 · h_t| over what a random unit direction would get")
 m[3].metric("‖h_t‖² that V sees", f"{usage.row_space_share:.1%}",
-            delta=f"random: {decomposition.rank / weights.hidden_size:.1%}", delta_color="off",
+            delta=f"random: {usage.rank * usage.random_share:.1%}", delta_color="off",
             help=f"Mean share of ‖h_t‖² in span(w_1..w_{decomposition.rank}), V's row space; the rest "
                  "of h_t is in V's null space and changes no logit.")
 k10 = min(10, decomposition.rank)
 st.markdown(
     f"Over **{usage.tunes} tunes ({usage.steps:,} steps)**, the top {k10} directions hold "
-    f"**{usage.mean_share[:k10].sum():.1%}** of $\\lVert h_t\\rVert^2$ on average, against "
-    f"{k10 / weights.hidden_size:.1%} for {k10} random directions; "
-    f"{int((usage.ratio > 1).sum())} of {decomposition.rank} directions get a larger $|w_i \\cdot h_t|$ than a "
-    f"random direction would, and along {int((usage.std_ratio > 1).sum())} of them $h_t$ also *varies* more "
+    f"**{usage.top_share(k10):.1%}** of $\\lVert h_t\\rVert^2$ on average, against "
+    f"{k10 * usage.random_share:.1%} for {k10} random directions; "
+    f"{usage.larger_than_random} of {decomposition.rank} directions get a larger $|w_i \\cdot h_t|$ than a "
+    f"random direction would, and along {usage.varying_more_than_random} of them $h_t$ also *varies* more "
     "than along a random direction."
 )
 st.markdown(
@@ -141,6 +149,6 @@ shown = st.slider("Directions in the category view", 1, decomposition.rank, min(
                   key="category_top", bind="query-params")
 by_category = usage_category_frame(usage, range(1, shown + 1))
 chart_with_csv("direction_usage_by_category", by_category, usage_category_heatmap, by_category)
-steps = ", ".join(f"{c} {int(k):,}" for c, k in zip(usage.categories, usage.steps_by_category) if k)
+steps = ", ".join(f"{c} {k:,}" for c, k in usage.category_steps.items())
 st.caption(f"Steps per category of the token predicted: {steps}. Colour: mean |w_i·h_t| over the random "
            f"baseline {usage.baseline_mean_abs:.4f} (mean ‖h_t‖ × E|w·x|).")

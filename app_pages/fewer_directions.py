@@ -5,13 +5,13 @@ import pandas as pd
 import streamlit as st
 
 from explorer.abcjs import render_abc
-from explorer.beyond import activations, composed_truncated, composing_controls, nll_curves, parse_tokens
+from explorer.beyond import activations, composed_sweep, composing_controls, nll_curves, parse_tokens
 from explorer.charts import nll_chart, removal_chart, token_nll_chart, wellformed_chart
 from explorer.frames import nll_frame, token_nll_frame, tunes_frame, wellformed_frame
 from explorer.models import svd
 from explorer.session import current_model
 from explorer.widgets import chart_with_csv
-from folkrnn.analysis.truncation import describe, keep_mask, targets_of, token_nll
+from folkrnn.analysis.truncation import Truncation, targets_of, token_nll, truncation_sweep
 from folkrnn.examples import PART5_TUNE
 
 weights = current_model()
@@ -31,14 +31,12 @@ with cols[0]:
                    captions=["keep directions 1..k", "drop chosen directions"])
 with cols[1]:
     if how == "Top k":
-        k = int(st.slider("Directions kept k", 1, rank, min(30, rank), key="k", bind="query-params"))
-        remove: list[int] = []
+        softmax = Truncation(st.slider("Directions kept k", 1, rank, min(30, rank), key="k", bind="query-params"))
     else:
-        k = None
-        remove = st.multiselect("Directions removed", list(range(1, rank + 1)), default=[1], key="remove",
-                                bind="query-params")
-keep = keep_mask(rank, k, remove)
-label = describe(k, remove, rank)
+        softmax = Truncation(remove=st.multiselect("Directions removed", list(range(1, rank + 1)), default=[1],
+                                                   key="remove", bind="query-params"))
+keep = softmax.keep(rank)
+label = softmax.describe(rank)
 energy = float((decomposition.s[keep] ** 2).sum() / (decomposition.s**2).sum())
 st.caption(f"Softmax layer: **{label}**, holding {energy:.1%} of Σ s_i² (the Frobenius energy of V).")
 
@@ -69,7 +67,7 @@ if tokens:
     m[2].metric("p(tune): truncated ÷ full", f"× {np.exp(full * len(targets) - chosen.sum()):.3g}",
                 help="p(tune | truncated) / p(tune | full model)")
     frame = nll_frame(ks, curve)
-    chart_with_csv("nll_by_k", frame, nll_chart, frame, full, k)
+    chart_with_csv("nll_by_k", frame, nll_chart, frame, full, softmax.k)
     removal = pd.DataFrame({"direction": shown, "nll_per_token": removed_nll})
     removal["increase"] = removal["nll_per_token"] - full
     chart_with_csv("nll_one_direction_removed", removal, removal_chart, removal, full)
@@ -82,30 +80,21 @@ if tokens:
 st.header("Composing", divider="gray")
 st.markdown("Each softmax layer composes its own tunes (every sampled token feeds back into the LSTM). "
             "The same seed gives each layer the same random numbers.")
-prefix, T, seed, n, max_length = composing_controls(weights.vocabulary, "Tunes per layer", 50, 10, 500)
+settings = composing_controls(weights.vocabulary, "Tunes per layer", 50, 10, 500)
 default_ks = sorted({min(x, rank) for x in (5, 10, 30, rank)})
 sweep = st.multiselect("Values of k to compare", list(range(1, rank + 1)), default=default_ks, key="ks",
                        bind="query-params", help="Each adds n composed tunes (cached once composed).")
-configs = [(int(x), describe(int(x), (), rank), int(x), ()) for x in sorted(sweep)]
-current = (k if k is not None else rank, label, k, tuple(remove))
-if not any(c[2] == current[2] and c[3] == current[3] for c in configs):
-    configs.append(current)
-bar = st.progress(0.0, text="Composing…")
-results = []
-for done, (x, name, kk, rm) in enumerate(configs, start=1):
-    bar.progress((done - 1) / len(configs), text=f"Composing: {name}…")
-    results.append((x, name, composed_truncated(weights, kk, rm, n, prefix, T, seed, max_length)))
-bar.empty()
-table = wellformed_frame(results)
-sweep_rows = table[[c[2] is not None and not c[3] for c in configs]]
-if len(sweep_rows):
-    chart_with_csv("wellformed_by_k", table, wellformed_chart, sweep_rows)
+results = composed_sweep(weights, truncation_sweep(sweep, softmax), settings)
+table = wellformed_frame(results, rank)
+along_k = wellformed_frame(results, rank, along_k=True)
+if len(along_k):
+    chart_with_csv("wellformed_by_k", table, wellformed_chart, along_k)
 st.dataframe(table, hide_index=True, key="wellformed-table",
              column_config={"well_formed_share": st.column_config.ProgressColumn(
                  "well-formed share", format="percent", min_value=0.0, max_value=1.0)})
 
 st.subheader(f"Tunes composed with {label}")
-tunes = next(t for x, name, t in results if name == label)
+tunes = results[softmax]
 st.dataframe(tunes_frame(tunes), hide_index=True, key="truncated-tunes",
              column_config={"well_formed": st.column_config.CheckboxColumn("well-formed")})
 pick = int(st.number_input("Show tune", 1, len(tunes), 1, key="show", bind="query-params"))

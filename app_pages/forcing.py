@@ -12,6 +12,7 @@ from explorer.widgets import chart_with_csv
 from folkrnn import CATEGORIES
 from folkrnn.analysis.experiments import summary
 from folkrnn.compose.interventions import Intervention
+from folkrnn.compose.sampling import SamplingSettings
 from folkrnn.examples import PART5_TUNE
 
 weights = current_model()
@@ -36,7 +37,7 @@ T, seed = sampling_controls(columns=cols[:2])
 with cols[2]:
     n = int(st.number_input("Tunes", 1, 64, 8, key="n", bind="query-params"))
 forcing = Intervention(force=beta, force_tokens=force_tokens, force_seed=seed)
-without, under = composed_pair(weights, forcing, n, prefix, T, seed, 400)
+without, under = composed_pair(weights, forcing, SamplingSettings(n, prefix, T, seed, 400))
 summary_metrics(summary(without), summary(under), ["well_formed_share", "mean_bar_errors", "mean_length"])
 left, right = st.columns(2)
 for column, tunes, name in ((left, without, "as it is"), (right, under, "forced")):

@@ -5,7 +5,11 @@ import streamlit as st
 from explorer.abcjs import render_abc
 from explorer.beyond import choose_tune
 from explorer.charts import (
-    SIGNAL_TITLES, activation_heatmap, activation_histogram_chart, unit_peaks_chart, unit_trace_chart,
+    SIGNAL_TITLES,
+    activation_heatmap,
+    activation_histogram_chart,
+    unit_peaks_chart,
+    unit_trace_chart,
 )
 from explorer.frames import step_matrix_frame
 from explorer.inside import layer_tables, lstm_internals

@@ -13,6 +13,7 @@ from explorer.widgets import chart_with_csv
 from folkrnn.analysis.experiments import summary
 from folkrnn.analysis.periodic import bar_period, periodic_units, periodogram, power_at_period
 from folkrnn.compose.interventions import Intervention
+from folkrnn.compose.sampling import SamplingSettings
 
 weights = current_model()
 st.title("Periodic units")
@@ -47,7 +48,8 @@ with cols[1]:
     n = int(st.number_input("Tunes", 1, 64, 8, key="n", bind="query-params"))
 T, seed = sampling_controls(columns=cols[2:])
 top = tuple(sorted(int(u) for u in periodic_units(h, period, k)))
-without, under = composed_pair(weights, Intervention(zero_units={weights.num_layers: top}), n, [], T, seed, 400)
+without, under = composed_pair(weights, Intervention(zero_units={weights.num_layers: top}),
+                               SamplingSettings(n, (), T, seed, 400))
 summary_metrics(summary(without), summary(under), ["mean_bar_errors", "well_formed_share", "mean_bars"])
 st.caption(f"Zeroed units of layer {weights.num_layers}: {', '.join(map(str, top))}. The same {n} seeds, "
            "composed with no seed tokens, at most 400 tokens.")

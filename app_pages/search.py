@@ -11,6 +11,7 @@ from explorer.frames import missed_mass_frame
 from explorer.session import current_model
 from explorer.widgets import chart_with_csv
 from folkrnn.compose.interventions import Intervention
+from folkrnn.compose.sampling import SamplingSettings
 from folkrnn.music.abc import to_abc
 
 weights = current_model()
@@ -40,7 +41,7 @@ T, seed = sampling_controls(columns=st.columns(2))
 
 found = searched(weights, prefix, block, keep, floor, max_length, max_candidates)
 greedy = searched(weights, prefix, 1, 1.0, 0.0, max_length, max_candidates)
-sampled = composed(weights, 1, prefix, T, seed, max_length)[0]
+sampled = composed(weights, SamplingSettings(1, prefix, T, seed, max_length))[0]
 tunes = {"sampled": sampled.tokens, "greedy": [*prefix, *greedy.tokens], "beam search": [*prefix, *found.tokens]}
 columns = st.columns(3)
 for column, (name, tokens) in zip(columns, tunes.items()):

@@ -16,8 +16,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -278,12 +278,12 @@ def sampling(repeat: int, length: int = 200) -> dict:
     from benchmarks.numpy_sampler import sample as numpy_sample
     from folkrnn import load_model
     from folkrnn.compose.onnx_step import LSTMSession
-    from folkrnn.compose.sampling import sample_tunes
+    from folkrnn.compose.sampling import SamplingSettings, sample_tunes
 
     weights = load_model()
     setup_ms = median_ms(timed(lambda: LSTMSession(weights), repeat))  # sample_tunes keeps one per LSTM stack
     for precision in ("float32", "bfloat16"):
-        sample_tunes(weights, precision=precision, max_length=2)  # builds the engine, outside the timing
+        sample_tunes(weights, SamplingSettings(max_length=2), precision)  # builds the engine, outside the timing
 
     def numpy_run(n: int, dtype, tokens: int):
         def run() -> int:
@@ -297,7 +297,7 @@ def sampling(repeat: int, length: int = 200) -> dict:
         def run() -> int:
             tokens = 0
             for seed in seeds:
-                tunes = sample_tunes(weights, n=n, seed=seed, max_length=length, precision=precision)
+                tunes = sample_tunes(weights, SamplingSettings(n=n, seed=seed, max_length=length), precision)
                 tokens += n * max(len(t.tokens) + t.ended for t in tunes)
             return tokens
         return run
@@ -328,10 +328,11 @@ def interventions(repeat: int, n: int = 32, length: int = 200) -> dict:
     Rates, not times, since an intervention changes how long the tunes run."""
     from folkrnn import load_model
     from folkrnn.compose.interventions import Intervention, compose_under
-    from folkrnn.compose.sampling import sample_tunes
+    from folkrnn.compose.sampling import SamplingSettings, sample_tunes
 
     weights = load_model()
-    sample_tunes(weights, max_length=2)  # builds the ONNX session outside the timing
+    sample_tunes(weights, SamplingSettings(max_length=2))  # builds the ONNX session outside the timing
+    settings = SamplingSettings(n=n, seed=1, max_length=length)
     cases = {"network": None, "nothing changed": Intervention(), "w_1 removed": Intervention(remove=(1,)),
              "40 units zeroed": Intervention(zero_units={weights.num_layers: tuple(range(40))})}
     rates: dict[str, list[float]] = {name: [] for name in cases}
@@ -339,8 +340,8 @@ def interventions(repeat: int, n: int = 32, length: int = 200) -> dict:
         for name, intervention in cases.items():
             time.sleep(IDLE_POOLS_S)
             started = time.perf_counter()
-            tunes = (sample_tunes(weights, n, seed=1, max_length=length) if intervention is None
-                     else compose_under(weights, intervention, n, seed=1, max_length=length))
+            tunes = (sample_tunes(weights, settings) if intervention is None
+                     else compose_under(weights, intervention, settings))
             tokens = n * max(len(t.tokens) + t.ended for t in tunes)
             rates[name].append(tokens / (time.perf_counter() - started))
     return {name: statistics.median(r) for name, r in rates.items()}

@@ -116,7 +116,7 @@ def _js(value: object) -> str:
     )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _asset(name: str) -> str:
     """Text of a vendored file in ``explorer/static`` (read once)."""
     return (STATIC / name).read_text(encoding="utf-8")
@@ -173,12 +173,5 @@ def render_abc(
     """
     import streamlit as st
 
-    html = abc_html(abc)
     with st.container(key=key) if key else contextlib.nullcontext():
-        if hasattr(st, "iframe"):  # st.iframe supersedes components.v1.html
-            st.iframe(html, height=height)
-        else:
-            import streamlit.components.v1 as components
-
-            fixed = 360 if height == "content" else height
-            components.html(html, height=fixed, scrolling=True)
+        st.iframe(abc_html(abc), height=height)

@@ -1,7 +1,9 @@
 """Streamlit helpers shared by the "beyond the blog" pages: composing controls, cached runs, tune input.
 
 Everything long is cached with ``st.cache_data`` keyed on the model's ``content_hash`` (the weights go
-in as an unhashed ``_weights`` argument) and on the inputs; the torch network comes from
+in as an unhashed ``_weights`` argument) and on the inputs (a
+:class:`~folkrnn.compose.sampling.SamplingSettings` and a :class:`~folkrnn.analysis.truncation.Truncation`
+are frozen dataclasses, which Streamlit hashes by their fields); the torch network comes from
 :func:`explorer.models.network`, and composing uses folkrnn's own cached ONNX Runtime session. Work is
 cached in chunks, and the progress bar lives outside the cached functions, so a cached result is
 instant and an uncached one shows its progress.
@@ -9,13 +11,14 @@ instant and an uncached one shows its progress.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import streamlit as st
 
 from folkrnn import ModelWeights, UnknownTokenError, Vocabulary
-from folkrnn.compose.sampling import Tune
+from folkrnn.analysis.truncation import Truncation
+from folkrnn.compose.sampling import SamplingSettings, Tune
 from folkrnn.vocab import END, START, tokenize
 
 from .models import network, svd
@@ -56,9 +59,9 @@ def sampling_controls(key_prefix: str = "", columns=None, temperature: float = 1
 
 
 def composing_controls(vocabulary: Vocabulary, n_label: str = "Tunes", n_max: int = 64, n_default: int = 8,
-                       length_default: int = 400, length_help: str | None = None) -> tuple[list[str], float, int, int, int]:
+                       length_default: int = 400, length_help: str | None = None) -> SamplingSettings:
     """The seed tokens, temperature, seed, number of tunes and longest tune of a composing page, in
-    the URL (keys meter, mode, T, seed, n, length): (prefix, T, seed, n, max_length)."""
+    the URL (keys meter, mode, T, seed, n, length)."""
     prefix = seed_tokens(vocabulary, columns=st.columns(2))
     cols = st.columns(4)
     T, seed = sampling_controls(columns=cols[:2])
@@ -67,7 +70,7 @@ def composing_controls(vocabulary: Vocabulary, n_label: str = "Tunes", n_max: in
     with cols[3]:
         max_length = int(st.number_input("Longest tune (tokens)", 20, 1000, length_default, step=10, key="length",
                                          bind="query-params", help=length_help))
-    return prefix, T, seed, n, max_length
+    return SamplingSettings(n, prefix, T, seed, max_length)
 
 
 def choose_tune(weights: ModelWeights, default: str = "Compose", key_prefix: str = "") -> list[str] | None:
@@ -90,7 +93,7 @@ def choose_tune(weights: ModelWeights, default: str = "Compose", key_prefix: str
     with cols[2]:
         max_length = st.number_input("Longest tune (tokens)", 20, 1000, 400, step=10, key=f"{key_prefix}length",
                                      bind="query-params")
-    tune = composed(weights, 1, prefix, T, seed, max_length)[0]
+    tune = composed(weights, SamplingSettings(1, prefix, T, seed, max_length))[0]
     verdict = tune.verdict
     st.caption(f"{len(tune.tokens)} tokens · " + ("well-formed" if verdict.ok else f"not well-formed: {verdict.reason}"))
     return tune.tokens
@@ -105,59 +108,50 @@ def _checked(tunes: list[Tune]) -> list[Tune]:
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def _sample_chunk(_weights: ModelWeights, content_hash: str, size: int, prefix: tuple[str, ...], temperature: float,
-                  seed: int, chunk: int, max_length: int) -> list[Tune]:
+def _sample_chunk(_weights: ModelWeights, content_hash: str, settings: SamplingSettings) -> list[Tune]:
     from folkrnn.compose.sampling import sample_tunes
-    from folkrnn.compose.sampling import chunk_seed
 
-    return _checked(sample_tunes(_weights, size, prefix, temperature, chunk_seed(seed, chunk), max_length))
+    return _checked(sample_tunes(_weights, settings))
 
 
-def composed(weights: ModelWeights, n: int, prefix: Sequence[str], temperature: float, seed: int,
-             max_length: int, label: str = "Composing") -> list[Tune]:
-    """n tunes from the model (cached per chunk of 10, with a progress bar while composing).
+def composed(weights: ModelWeights, settings: SamplingSettings, label: str = "Composing") -> list[Tune]:
+    """The tunes of ``settings`` (cached per chunk of 10, with a progress bar while composing).
 
     The same tunes as :func:`folkrnn.compose.sampling.sample_in_chunks`, cached chunk by chunk.
     """
-    from folkrnn.compose.sampling import chunks
-
-    parts = chunks(n)
+    parts = settings.in_chunks()
     bar = st.progress(0.0, text=f"{label}…") if len(parts) > 1 else None
     tunes: list[Tune] = []
-    for c, size in parts:
-        tunes += _sample_chunk(weights, weights.content_hash, size, tuple(prefix), float(temperature), int(seed),
-                               c, int(max_length))
+    for part in parts:
+        tunes += _sample_chunk(weights, weights.content_hash, part)
         if bar:
-            bar.progress(len(tunes) / n, text=f"{label}: {len(tunes)} of {n} tunes")
+            bar.progress(len(tunes) / settings.n, text=f"{label}: {len(tunes)} of {settings.n} tunes")
     if bar:
         bar.empty()
     return tunes
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def _usage_chunk(_weights: ModelWeights, content_hash: str, size: int, temperature: float, seed: int, chunk: int,
-                 max_length: int):
+def _usage_chunk(_weights: ModelWeights, content_hash: str, settings: SamplingSettings):
     from folkrnn.network.usage import usage_sums
 
-    tunes = _sample_chunk(_weights, content_hash, size, (), temperature, seed, chunk, max_length)
+    tunes = _sample_chunk(_weights, content_hash, settings)
     return usage_sums(network(_weights), _weights.vocabulary, svd(_weights), tunes)
 
 
-def direction_usage_survey(weights: ModelWeights, n: int, temperature: float, seed: int, max_length: int):
-    """:class:`~folkrnn.analysis.usage.DirectionUsage` over n tunes composed without seed tokens (cached per chunk).
+def direction_usage_survey(weights: ModelWeights, settings: SamplingSettings):
+    """:class:`~folkrnn.analysis.usage.DirectionUsage` over the tunes of ``settings`` (cached per chunk).
 
-    The tunes are those :func:`composed` gives for the same settings and no prefix.
+    The tunes are those :func:`composed` gives for the same settings.
     """
     from folkrnn.analysis.usage import UsageSums
-    from folkrnn.compose.sampling import chunks
 
     decomposition = svd(weights)
     bar = st.progress(0.0, text="Composing and measuring…")
     sums = UsageSums.zeros(decomposition.rank, weights.hidden_size)
-    for c, size in chunks(n):
-        sums = sums + _usage_chunk(weights, weights.content_hash, size, float(temperature), int(seed), c,
-                                   int(max_length))
-        bar.progress(sums.tunes / n, text=f"Composing and measuring: {sums.tunes} of {n} tunes")
+    for part in settings.in_chunks():
+        sums = sums + _usage_chunk(weights, weights.content_hash, part)
+        bar.progress(sums.tunes / settings.n, text=f"Composing and measuring: {sums.tunes} of {settings.n} tunes")
     bar.empty()
     return sums.summary(decomposition)
 
@@ -221,19 +215,29 @@ def parse_tokens(vocabulary: Vocabulary, text: str) -> list[str] | None:
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-def _truncated_tunes(_weights: ModelWeights, content_hash: str, k: int | None, remove: tuple[int, ...], n: int,
-                     prefix: tuple[str, ...], temperature: float, seed: int, max_length: int) -> list[Tune]:
+def _truncated_tunes(_weights: ModelWeights, content_hash: str, truncation: Truncation,
+                     settings: SamplingSettings) -> list[Tune]:
     from folkrnn.compose.interventions import compose_truncated
 
-    return _checked(compose_truncated(_weights, k, remove, n, prefix, temperature, seed, max_length))
+    return _checked(compose_truncated(_weights, truncation, settings))
 
 
-def composed_truncated(weights: ModelWeights, k: int | None, remove: Sequence[int], n: int, prefix: Sequence[str],
-                       temperature: float, seed: int, max_length: int) -> list[Tune]:
-    """n tunes from the model with V truncated to the top k directions minus ``remove`` (cached).
+def composed_truncated(weights: ModelWeights, truncation: Truncation, settings: SamplingSettings) -> list[Tune]:
+    """The tunes of ``settings`` from the model with V truncated (cached).
 
     The truncated network is built for the occasion and dropped; only the tunes are cached.
     """
-    return _truncated_tunes(weights, weights.content_hash, None if k is None else int(k),
-                            tuple(sorted(set(int(i) for i in remove))), int(n), tuple(prefix), float(temperature),
-                            int(seed), int(max_length))
+    return _truncated_tunes(weights, weights.content_hash, truncation, settings)
+
+
+def composed_sweep(weights: ModelWeights, truncations: Sequence[Truncation],
+                   settings: SamplingSettings) -> dict[Truncation, list[Tune]]:
+    """The tunes of ``settings`` from each softmax layer in turn (cached per layer), with a progress bar."""
+    rank = svd(weights).rank
+    bar = st.progress(0.0, text="Composing…")
+    tunes = {}
+    for done, truncation in enumerate(truncations):
+        bar.progress(done / len(truncations), text=f"Composing: {truncation.describe(rank)}…")
+        tunes[truncation] = composed_truncated(weights, truncation, settings)
+    bar.empty()
+    return tunes

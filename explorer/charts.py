@@ -64,7 +64,7 @@ def spectrum_history_chart(frame: pd.DataFrame) -> alt.VConcatChart:
                alt.Tooltip("s1_over_s2:Q", title="s_1/s_2", format=".2f"),
                alt.Tooltip("top_minus_u1:N", title="top of softmax(v − s_1 u_1)"),
                alt.Tooltip("top_plus_u1:N", title="top of softmax(v + s_1 u_1)")]
-    x = alt.X("epoch:Q", title="epoch")
+    x = alt.X("epoch:Q", title="epoch", axis=alt.Axis(tickMinStep=1))
     values = alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(size=16)).encode(
         x=x, y=alt.Y("singular_value:Q", title="singular value", scale=alt.Scale(type="log")),
         color=alt.Color("direction:N", title=None, legend=alt.Legend(orient="bottom")), tooltip=tooltip,
@@ -72,10 +72,12 @@ def spectrum_history_chart(frame: pd.DataFrame) -> alt.VConcatChart:
     ratio = alt.Chart(frame).transform_filter(alt.datum.direction == "s_1").mark_line(
         point=alt.OverlayMarkDef(size=16), color="#4c4c4c").encode(
         x=x, y=alt.Y("s1_over_s2:Q", title="s_1 / s_2", scale=alt.Scale(zero=False)), tooltip=tooltip)
-    original = alt.Chart(pd.DataFrame({"ratio": [ORIGINAL_S1_OVER_S2], "label": ["the original v2"]})).mark_rule(
-        strokeDash=[4, 4], color="gray").encode(
+    reference = alt.Chart(pd.DataFrame({"ratio": [ORIGINAL_S1_OVER_S2], "label": ["the original v2"]})).encode(
         y="ratio:Q", tooltip=[alt.Tooltip("label:N", title="s_1/s_2 of"), alt.Tooltip("ratio:Q", format=".2f")])
-    return alt.vconcat(values, (ratio + original).properties(height=140))
+    rule = reference.mark_rule(strokeDash=[4, 4], color="gray")
+    label = reference.mark_text(align="left", baseline="bottom", dx=4, dy=-2, color="gray").encode(
+        x=alt.value(0), text="label:N")
+    return alt.vconcat(values, alt.layer(ratio, rule, label).properties(height=140))
 
 
 def right_vectors_chart(frame: pd.DataFrame, sort_values: bool = False) -> alt.Chart:

@@ -8,14 +8,14 @@ folkrnn's own, cached per LSTM stack.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import streamlit as st
 
 from folkrnn import ModelWeights
 from folkrnn.compose.interventions import Intervention, InterventionStep, compose_under
-from folkrnn.compose.sampling import Tune
+from folkrnn.compose.sampling import SamplingSettings, Tune
 
 from .beyond import _checked
 
@@ -31,26 +31,22 @@ def _intervention(key: tuple) -> Intervention:
 
 
 @st.cache_data(max_entries=64, show_spinner="Composing under the intervention…")
-def _under(_weights: ModelWeights, content_hash: str, key: tuple, n: int, prefix: tuple[str, ...],
-           temperature: float, seed: int, max_length: int) -> list[Tune]:
-    return _checked(compose_under(_weights, _intervention(key), n, prefix, temperature, seed, max_length))
+def _under(_weights: ModelWeights, content_hash: str, key: tuple, settings: SamplingSettings) -> list[Tune]:
+    return _checked(compose_under(_weights, _intervention(key), settings))
 
 
 @st.cache_data(max_entries=64, show_spinner="Composing…")
-def _plain(_weights: ModelWeights, content_hash: str, n: int, prefix: tuple[str, ...], temperature: float, seed: int,
-           max_length: int) -> list[Tune]:
+def _plain(_weights: ModelWeights, content_hash: str, settings: SamplingSettings) -> list[Tune]:
     from folkrnn.compose.sampling import sample_tunes
 
-    return _checked(sample_tunes(_weights, n, list(prefix), temperature, seed, max_length))
+    return _checked(sample_tunes(_weights, settings))
 
 
-def composed_pair(weights: ModelWeights, intervention: Intervention, n: int, prefix: Sequence[str],
-                  temperature: float, seed: int, max_length: int) -> tuple[list[Tune], list[Tune]]:
-    """(the network's own tunes, the tunes under ``intervention``), drawn with the same seed."""
-    without = _plain(weights, weights.content_hash, n, tuple(prefix), float(temperature), int(seed), int(max_length))
-    under = _under(weights, weights.content_hash, _key(intervention), n, tuple(prefix), float(temperature),
-                   int(seed), int(max_length))
-    return without, under
+def composed_pair(weights: ModelWeights, intervention: Intervention,
+                  settings: SamplingSettings) -> tuple[list[Tune], list[Tune]]:
+    """(the network's own tunes, the tunes under ``intervention``), both drawn as ``settings`` say."""
+    return (_plain(weights, weights.content_hash, settings),
+            _under(weights, weights.content_hash, _key(intervention), settings))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,7 @@ from folkrnn.analysis.directions import LogitDecomposition
 from folkrnn.analysis.input_layer import MatrixSpectrum
 from folkrnn.analysis.internals import unit_peaks
 from folkrnn.analysis.spectrum import ORIGINAL_V2, original_pushes, push_text, top_pushed_tokens
+from folkrnn.analysis.truncation import Truncation
 from folkrnn.vocab import END, START, token_category
 
 if TYPE_CHECKING:  # torch-side types, for annotations only: this module stays numpy-only
@@ -333,6 +335,14 @@ def decomposition_frame(d: LogitDecomposition, svd: SoftmaxSVD, top: int) -> pd.
     return frame
 
 
+def decomposition_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table under the waterfall of :func:`decomposition_frame`: each term's contribution, w_i·h_t,
+    s_i, u_i[token] and the running sum."""
+    return frame[["term", "value", "projection", "singular_value", "u_token", "end"]].rename(
+        columns={"value": "contribution", "projection": "w_i·h_t", "singular_value": "s_i",
+                 "u_token": "u_i[token]", "end": "running sum"})
+
+
 def usage_frame(usage: DirectionUsage) -> pd.DataFrame:
     """One row per direction: s_i, mean |w_i . h_t|, mean and std of w_i . h_t, their random baselines,
     shares of ||h_t||^2."""
@@ -399,14 +409,18 @@ def token_nll_frame(tokens: Sequence[str], curves: Mapping[str, np.ndarray]) -> 
     return pd.concat(parts, ignore_index=True)
 
 
-def wellformed_frame(results: Sequence[tuple[int, str, Sequence[Tune]]]) -> pd.DataFrame:
-    """One row per softmax layer tried: k, label, tunes composed, well-formed count and share."""
+def wellformed_frame(results: Mapping[Truncation, Sequence[Tune]], rank: int, along_k: bool = False) -> pd.DataFrame:
+    """One row per softmax layer tried, in order: its k (``rank`` for all directions), label, tunes
+    composed, ended, well-formed count and share; with ``along_k``, only the layers of the sweep over k
+    (the top k directions, none removed), the points its chart draws."""
     rows = []
-    for k, label, tunes in results:
+    for truncation, tunes in results.items():
+        if along_k and not truncation.along_k:
+            continue
         ok = int(sum(t.verdict.ok for t in tunes))
         ended = int(sum(t.ended for t in tunes))
-        rows.append({"k": k, "softmax": label, "tunes": len(tunes), "ended": ended, "well_formed": ok,
-                     "well_formed_share": ok / len(tunes) if tunes else 0.0})
+        rows.append({"k": truncation.k_on_axis(rank), "softmax": truncation.describe(rank), "tunes": len(tunes),
+                     "ended": ended, "well_formed": ok, "well_formed_share": ok / len(tunes) if tunes else 0.0})
     return pd.DataFrame(rows, columns=["k", "softmax", "tunes", "ended", "well_formed", "well_formed_share"])
 
 

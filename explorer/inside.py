@@ -8,7 +8,7 @@ no page can change what another session sees. Tables go through ``st.cache_data`
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -16,15 +16,22 @@ import streamlit as st
 
 from folkrnn import ModelWeights
 from folkrnn.analysis.input_layer import (
-    MatrixSpectrum, embedding_gramian, top_tokens_of_right_vectors, weight_spectra,
+    MatrixSpectrum,
+    embedding_gramian,
+    top_tokens_of_right_vectors,
+    weight_spectra,
 )
 from folkrnn.analysis.internals import Internals, internals
 from folkrnn.analysis.lens import LogitLens, logit_lens
 from folkrnn.analysis.similarity import gramian, step_signal
 
 from .frames import (
-    activation_histogram_frame, right_vector_tokens_frame, step_gramian_frame, step_matrix_frame,
-    token_gramian_frame, unit_peaks_frame,
+    activation_histogram_frame,
+    right_vector_tokens_frame,
+    step_gramian_frame,
+    step_matrix_frame,
+    token_gramian_frame,
+    unit_peaks_frame,
 )
 
 

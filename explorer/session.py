@@ -18,7 +18,7 @@ from .models import embedded_model, original_model
 # label instead), so the texts are short: ?model=Faithful.
 SOURCES = {
     "Replica": "embedded: trained by this project with Adam (the default)",
-    "Faithful": "embedded: trained the way folk-rnn trained v2",
+    "Faithful": "embedded: trained the way folk-rnn trained v2 (an unfinished run: see MODEL_CARD.md)",
     "Upload": "a folk-rnn .pkl or a project .safetensors",
     "Original": "folk-rnn v2's published weights (download)",
 }

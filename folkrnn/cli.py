@@ -12,16 +12,16 @@ import argparse
 import json
 import shlex
 import sys
-from dataclasses import fields
+from dataclasses import MISSING, fields
 from pathlib import Path
 
 import numpy as np
 
 from .cpus import fit_torch_threads
 from .errors import ModelFileError
-from .io.loading import DEFAULT_MODEL, EMBEDDED_MODELS, load_model
-from .train.config import FOLKRNN_RECIPE, RECIPES, RESUMABLE, TrainConfig, recipe_config
 from .examples import PART5_TUNE
+from .io.loading import DEFAULT_MODEL, EMBEDDED_MODELS, load_model
+from .train.config import RESUMABLE, TrainConfig, recipe_config
 from .vocab import CATEGORIES, UnknownTokenError, tokenize
 
 
@@ -145,8 +145,8 @@ def _copycheck(args) -> int:
 
 
 def _beam(args) -> int:
-    from .music.abc import to_abc
     from .analysis.search import beam_search
+    from .music.abc import to_abc
 
     w = load_model(args.model)
     prefix = tokenize(args.prefix or "")
@@ -199,7 +199,7 @@ def _summary(tunes) -> dict:
 
 def _ablate(args) -> int:
     from .compose.interventions import Intervention, compose_under
-    from .compose.sampling import sample_tunes
+    from .compose.sampling import SamplingSettings, sample_tunes
 
     w = load_model(args.model)
     zero = dict(args.zero or [])
@@ -214,9 +214,8 @@ def _ablate(args) -> int:
     force_tokens = tuple(t for t, c in zip(w.vocabulary.tokens, w.vocabulary.categories) if c == args.force_category)
     intervention = Intervention(zero_units=zero, remove=args.remove or (), add=dict(args.add or []),
                                 force=args.force, force_tokens=force_tokens if args.force else (), force_seed=args.seed or 0)
-    prefix = tokenize(args.prefix or "")
-    settings = (args.n, prefix, args.temperature, args.seed, args.max_length)
-    without, under = sample_tunes(w, *settings), compose_under(w, intervention, *settings)
+    settings = SamplingSettings(args.n, tokenize(args.prefix or ""), args.temperature, args.seed, args.max_length)
+    without, under = sample_tunes(w, settings), compose_under(w, intervention, settings)
     payload = {"intervention": {"zero_units": {str(k): list(v) for k, v in zero.items()}, "remove": list(intervention.remove),
                                 "add": {str(k): v for k, v in intervention.add.items()}, "force": intervention.force},
                "without": _summary(without), "with": _summary(under)}
@@ -228,11 +227,11 @@ def _ablate(args) -> int:
 
 
 def _sample(args) -> int:
-    from .compose.sampling import sample_tunes
+    from .compose.sampling import SamplingSettings, sample_tunes
 
     w = load_model(args.model)
-    tunes = sample_tunes(w, n=args.n, prefix=tokenize(args.prefix or ""), temperature=args.temperature,
-                         seed=args.seed, max_length=args.max_length, precision=args.precision)
+    tunes = sample_tunes(w, SamplingSettings(args.n, tokenize(args.prefix or ""), args.temperature, args.seed,
+                                             args.max_length), precision=args.precision)
     checks = [t.verdict for t in tunes]
     share = sum(c.ok for c in checks) / len(checks)
     payload = {"tunes": [{"tokens": t.tokens, "abc": t.abc(i + 1), "ended": t.ended,
@@ -359,42 +358,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", type=Path)
     p.add_argument("output", type=Path)
     p = command("train", _train, "train a folk-rnn v2 replica on v2-format transcriptions", ())
-    d = TrainConfig
-    p.add_argument("--data", required=True, help="v2-format transcriptions (tunes separated by blank lines)")
-    folkrnn_defaults = ", ".join(f"{k} {v}" for k, v in FOLKRNN_RECIPE.items() if k != "recipe")
-    p.add_argument("--recipe", choices=RECIPES, default="replica",
-                   help="replica: Adam, cosine schedule, per-token loss, early stopping (the embedded model's); "
-                        "folkrnn: folk-rnn's own train_rnn.py of January 2016 with config5 (Lasagne initialisation, "
-                        f"RMSprop, per-tune loss, per-step gate clipping), whose defaults are {folkrnn_defaults} "
-                        "(default replica)")
-    p.add_argument("--out", help=f"folder for last.pt, best.safetensors and log.json (default {d.out})")
-    p.add_argument("--epochs", type=int, help=f"planned epochs; the cosine schedule spans them (default {d.epochs})")
-    p.add_argument("--batch-size", dest="batch_size", type=int,
-                   help=f"tunes of similar length (default {d.batch_size})")
-    p.add_argument("--lr", type=float, help=f"Adam's peak learning rate (replica) or RMSprop's (folkrnn) (default {d.lr})")
-    p.add_argument("--lr-decay", dest="lr_decay", type=float,
-                   help="folkrnn recipe: lr x this after each epoch past --lr-decay-after; config5 names 0.97, "
-                        f"which folk-rnn's script never applied (default {d.lr_decay})")
-    p.add_argument("--lr-decay-after", dest="lr_decay_after", type=int,
-                   help=f"folkrnn recipe: epochs at the full lr (default {d.lr_decay_after})")
-    p.add_argument("--dropout", type=float, help=f"dropout after each LSTM layer (default {d.dropout})")
-    p.add_argument("--weight-drop", dest="weight_drop", type=float,
-                   help=f"DropConnect rate on the recurrent weights W_hh in training (default {d.weight_drop}: none)")
-    p.add_argument("--average-decay", dest="average_decay", type=float,
-                   help="validate and keep an exponential moving average of the weights with this decay per step, "
-                        f"e.g. 0.999 (default {d.average_decay}: none)")
-    p.add_argument("--init",
-                   help="start from this checkpoint's weights (e.g. the embedded model) with a fresh optimiser")
-    p.add_argument("--hidden-size", dest="hidden_size", type=int,
-                   help=f"units per LSTM layer (default {d.hidden_size})")
-    p.add_argument("--layers", dest="num_layers", type=int, help=f"LSTM layers (default {d.num_layers})")
-    p.add_argument("--patience", type=int,
-                   help=f"stop after this many epochs without a better validation NLL (default {d.patience})")
-    p.add_argument("--seed", type=int,
-                   help=f"seeds the validation split, the weights and the batches (default {d.seed})")
-    p.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's own choice)")
-    p.add_argument("--no-bf16", dest="bf16", action="store_false", default=None,
-                   help="train in float32 (default: bf16 autocast where the CPU or GPU supports it)")
+    for f in fields(TrainConfig):  # None when not given, so that the recipe's defaults apply
+        option = dict(f.metadata)
+        flag = option.pop("flag", "--" + f.name.replace("_", "-"))
+        if f.type == "bool":
+            option["action"] = "store_false" if f.default else "store_true"
+        else:  # the annotations are strings (postponed evaluation)
+            option["type"] = {"int": int, "float": float}.get(f.type, str)
+        p.add_argument(flag, dest=f.name, required=f.default is MISSING, default=None, **option)
     p.add_argument("--resume", action="store_true",
                    help="continue from OUT/last.pt with its stored settings (--epochs and --dropout may change)")
     return parser

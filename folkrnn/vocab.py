@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
-from typing import Iterable, Mapping, Sequence
 
 from .errors import ModelFileError
 
@@ -85,14 +85,6 @@ class Vocabulary:
             raise ValueError("vocabulary has duplicate tokens")
         object.__setattr__(self, "tokens", tokens)
         object.__setattr__(self, "index", {t: i for i, t in enumerate(tokens)})
-
-    @classmethod
-    def from_token2idx(cls, token2idx: Mapping[str, int]) -> "Vocabulary":
-        """Build from folk-rnn's ``token2idx`` dict, checking the indices are exactly 0..n-1."""
-        order = sorted(token2idx.items(), key=lambda item: item[1])
-        if [i for _, i in order] != list(range(len(order))):
-            raise ValueError("token2idx indices are not exactly 0..n-1")
-        return cls(tuple(str(t) for t, _ in order))
 
     def __len__(self) -> int:
         return len(self.tokens)

@@ -82,7 +82,7 @@ class LSTMLayerWeights:
     c0: np.ndarray  # (H,) trained initial cell state (folk-rnn's cell_init)
 
     @classmethod
-    def checked(cls, name: str, n_in: int, hidden: int, **arrays) -> "LSTMLayerWeights":
+    def checked(cls, name: str, n_in: int, hidden: int, **arrays) -> LSTMLayerWeights:
         """Build a layer, checking every array's shape and values (``name`` prefixes errors)."""
         shapes = {
             "W_ih": (4 * hidden, n_in),
@@ -105,7 +105,7 @@ class ModelWeights:
     metadata: dict = field(default_factory=dict, compare=False)
 
     @classmethod
-    def checked(cls, vocabulary: Vocabulary, layers, V, v, metadata=None) -> "ModelWeights":
+    def checked(cls, vocabulary: Vocabulary, layers, V, v, metadata=None) -> ModelWeights:
         """Build a model, checking that every shape agrees with the vocabulary and layer sizes, that
         the sizes are in range and that the metadata is a small JSON document."""
         layers = tuple(layers)

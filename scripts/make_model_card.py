@@ -22,8 +22,8 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import re
 import platform
+import re
 import sys
 import time
 from pathlib import Path
@@ -34,18 +34,18 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from folkrnn import load_model, softmax_svd  # noqa: E402
-from folkrnn.music.transcriptions import encode_tunes, read_transcriptions, validation_split  # noqa: E402
-from folkrnn.network.evaluation import nll  # noqa: E402
-from folkrnn.io.loading import DEFAULT_MODEL, EMBEDDED_MODELS, default_model_path, embedded_model_path  # noqa: E402
-from folkrnn.analysis.spectrum import ORIGINAL_V2, push_text, spectrum_summary  # noqa: E402
 from explorer.charts import spectrum_history_chart  # noqa: E402
 from explorer.frames import spectrum_history_frame  # noqa: E402
+from folkrnn import load_model, softmax_svd  # noqa: E402
+from folkrnn.analysis.spectrum import ORIGINAL_V2, push_text, spectrum_summary  # noqa: E402
+from folkrnn.compose.sampling import SamplingSettings, sample_tunes  # noqa: E402
+from folkrnn.io.loading import DEFAULT_MODEL, EMBEDDED_MODELS, default_model_path, embedded_model_path  # noqa: E402
+from folkrnn.music.transcriptions import encode_tunes, read_transcriptions, validation_split  # noqa: E402
+from folkrnn.music.wellformed import well_formed_share  # noqa: E402
+from folkrnn.network.evaluation import nll  # noqa: E402
 from folkrnn.network.model import FolkRNN  # noqa: E402
-from folkrnn.compose.sampling import sample_tunes  # noqa: E402
 from folkrnn.train.config import TrainConfig  # noqa: E402
 from folkrnn.vocab import token_category, tokenize  # noqa: E402
-from folkrnn.music.wellformed import well_formed_share  # noqa: E402
 
 # (epoch, validation loss) from folk-rnn's logs/config4-wrepeats-20151001-000032.log: the v2
 # architecture on 23,637 transcriptions; the loss is folk-rnn's per-tune one, with dropout on.
@@ -73,7 +73,7 @@ def measure(model: str, data: Path, runs: list[Path], discarded: list[Path], par
     train = nll(net, [sequences[i] for i in train_idx])
     part5_tokens = tokenize(part5.read_text())
     part5_nll = nll(net, encode_tunes([part5_tokens], weights.vocabulary))
-    sampled = sample_tunes(weights, n=n_samples, temperature=1.0, seed=0)
+    sampled = sample_tunes(weights, SamplingSettings(n=n_samples, temperature=1.0, seed=0))
     checks = [t.verdict for t in sampled]
     svd = softmax_svd(weights)
     logs = [_read_log(run) for run in runs]

@@ -5,16 +5,11 @@ import re
 
 import pytest
 
+from folkrnn.examples import PART5_TUNE
 from folkrnn.music.abc import to_abc
 from folkrnn.vocab import folkrnn_v2_vocabulary
 
 HEADER = "X:1\nM:4/4\nL:1/8\nK:Cmaj\n"
-PART5 = (
-    "M:4/4 K:Cmaj B, | G, C C 2 G, C E C | G, C E G F D B, D | G, C C 2 G, C E G | "
-    "F E D E C E A, B, | G, C C 2 G, C E C | G, C E F G 3 A | B c d B c B G F | D E F D C 3 :| "
-    "|: D | E C C 2 D B, G, A, | B, C D E F 2 D F | E C C 2 D E F D | G ^F G A B 2 A B | "
-    "G c c B c 2 B c | d e d c B d c B | G E F D G F D F | E C B, D C 3 :|"
-)
 PART5_ABC = (
     "X:5\n"
     "T:folk-rnn v2, part 5\n"
@@ -35,7 +30,7 @@ def body(text: str, header: str = "M:4/4 K:Cmaj") -> str:
 
 
 def test_part5_tune():
-    assert to_abc(PART5.split(), index=5, title="folk-rnn v2, part 5") == PART5_ABC
+    assert to_abc(PART5_TUNE, index=5, title="folk-rnn v2, part 5") == PART5_ABC
 
 
 def test_header_from_meter_and_mode_tokens():

@@ -14,7 +14,7 @@ from folkrnn.analysis.internals import internals
 from folkrnn.analysis.periodic import bar_period, periodic_units
 from folkrnn.analysis.search import beam_search
 from folkrnn.compose.interventions import Intervention, compose_under
-from folkrnn.compose.sampling import sample_tunes
+from folkrnn.compose.sampling import SamplingSettings, sample_tunes
 from folkrnn.examples import PART5_TUNE
 from tests.apptest_pages import chart_data, open_section_page
 from tests.factories import random_weights
@@ -39,11 +39,12 @@ def metrics(at: AppTest) -> dict[str, str]:
 def test_ablate_with_nothing_changed_and_with_directions_removed():
     at = open_page("ablate", n=4, length=40)
     assert "Nothing is changed yet" in at.info[0].value
-    plain = summary(sample_tunes(WEIGHTS, 4, [], 1.0, 0, 40))
+    plain = summary(sample_tunes(WEIGHTS, SamplingSettings(4, (), 1.0, 0, 40)))
     assert metrics(at)["Mean length (tokens)"] == f"{plain['mean_length']:.0f}"
     assert [m.delta for m in at.metric[:4]] == ["+0%", "+0.00", "+0", "+0.0"]  # nothing changed
     at = open_page("ablate", n=4, length=40, remove=1, zero2="0-3")
-    under = summary(compose_under(WEIGHTS, Intervention(zero_units={2: (0, 1, 2, 3)}, remove=(1,)), 4, [], 1.0, 0, 40))
+    under = summary(compose_under(WEIGHTS, Intervention(zero_units={2: (0, 1, 2, 3)}, remove=(1,)),
+                                   SamplingSettings(4, (), 1.0, 0, 40)))
     assert metrics(at)["Mean length (tokens)"] == f"{under['mean_length']:.0f}"
     assert metrics(at)["Bar-duration errors per tune"] == f"{under['mean_bar_errors']:.2f}"
     drawn = chart_data(at, 1)
@@ -63,7 +64,7 @@ def test_periodic_units_rank_and_ablation():
     ranked = chart_data(at)
     assert int(ranked.sort_values("rank")["unit"].iloc[0]) == int(periodic_units(h, period, 1)[0])
     top = tuple(sorted(int(u) for u in periodic_units(h, period, 4)))
-    under = summary(compose_under(WEIGHTS, Intervention(zero_units={3: top}), 3, [], 1.0, 0, 400))
+    under = summary(compose_under(WEIGHTS, Intervention(zero_units={3: top}), SamplingSettings(3, (), 1.0, 0, 400)))
     assert metrics(at)["Bar-duration errors per tune"] == f"{under['mean_bar_errors']:.2f}"
     assert any(", ".join(map(str, top)) in c.value for c in at.main.caption)
 

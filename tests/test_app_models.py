@@ -6,6 +6,7 @@ through several reruns here. tests/browser/ drives it in the real app.
 """
 
 import socket
+
 import pytest
 from streamlit.testing.v1 import AppTest
 

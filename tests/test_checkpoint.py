@@ -2,11 +2,11 @@ import json
 
 import numpy as np
 import pytest
+from safetensors.numpy import save as dump_safetensors
 
 from folkrnn.errors import ModelFileError, NonFiniteWeightsError, ShapeError
 from folkrnn.io import checkpoint
 from folkrnn.io.loading import load_bytes, load_model
-from safetensors.numpy import save as dump_safetensors
 from tests.factories import random_weights
 
 

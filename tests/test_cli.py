@@ -8,6 +8,10 @@ import numpy as np
 import pytest
 
 from folkrnn.analysis.perturbation import softmax
+from folkrnn.compose.sampling import SamplingSettings, sample_tunes
+from folkrnn.io.loading import load_model
+from folkrnn.music.abc import to_abc
+from folkrnn.music.wellformed import check_tune
 from folkrnn.vocab import folkrnn_v2_vocabulary
 from tests.hostile_files import call, dumps
 from tests.py2pickle import dumps_py2, folkrnn_metadata
@@ -76,17 +80,22 @@ def test_activations(model_file):
     np.testing.assert_allclose(p.sum(axis=1), 1, atol=1e-6)
 
 
-def test_sample_is_reproducible_and_valid_abc(model_file):
-    path, _ = model_file
-    args = ("sample", "--model", str(path), "--n", "3", "--seed", "7", "--prefix", "M:6/8 K:Cdor",
-            "--max-length", "40", "--json")
+def test_sample_is_reproducible_and_each_tune_is_judged():
+    # the embedded model at T = 1.6 and 200 tokens at most: well-formed tunes and cut-off ones
+    args = ("sample", "--n", "4", "--seed", "7", "--temperature", "1.6", "--prefix", "M:6/8 K:Cdor",
+            "--max-length", "200", "--json")
     first, second = json.loads(cli(*args).stdout), json.loads(cli(*args).stdout)
-    assert first == second and len(first["tunes"]) == 3
-    for tune in first["tunes"]:
-        assert tune["tokens"][:2] == ["M:6/8", "K:Cdor"]
-        assert len(tune["tokens"]) <= 40
-        assert tune["abc"].startswith("X:1\nM:6/8\nL:1/8\nK:Cdor") or "M:6/8" in tune["abc"]
-    assert 0 <= first["well_formed_share"] <= 1
+    assert first == second
+    direct = sample_tunes(load_model(), SamplingSettings(4, ["M:6/8", "K:Cdor"], 1.6, seed=7, max_length=200))
+    assert [(t["tokens"], t["ended"]) for t in first["tunes"]] == [(t.tokens, t.ended) for t in direct]
+    verdicts = []
+    for index, tune in enumerate(first["tunes"], start=1):
+        assert tune["tokens"][:2] == ["M:6/8", "K:Cdor"] and len(tune["tokens"]) <= 200
+        assert tune["abc"] == to_abc(tune["tokens"], index=index)
+        assert tune["abc"].startswith(f"X:{index}\nM:6/8\nL:1/8\nK:Cdor\n")
+        verdicts.append(check_tune(tune["tokens"], tune["ended"]))
+        assert (tune["well_formed"], tune["reason"]) == (verdicts[-1].ok, verdicts[-1].reason)
+    assert first["well_formed_share"] == sum(v.ok for v in verdicts) / 4
 
 
 def test_sample_in_bfloat16_is_seeded_and_other_precisions_are_refused(model_file):
@@ -172,7 +181,7 @@ def test_every_hostile_or_malformed_file_fails_cleanly(tmp_path, monkeypatch, ca
     marker = tmp_path / "PWNED"
     corpus = hostile_model_files(tmp_path, marker)
     assert len(corpus) >= 20
-    for name, data, expected in corpus:
+    for name, data, _error_class in corpus:  # the class is checked in tests/test_hostile_corpus.py
         path = tmp_path / f"{name}.pkl"
         path.write_bytes(data)
         assert main(["info", "--model", str(path), "--json"]) == 2, name

@@ -6,7 +6,12 @@ import numpy as np
 import pytest
 
 from folkrnn.analysis.comparison import (
-    abs_cosines, best_matches, compare_softmax, orthonormal_basis, principal_angles, shared_token_rows,
+    abs_cosines,
+    best_matches,
+    compare_softmax,
+    orthonormal_basis,
+    principal_angles,
+    shared_token_rows,
 )
 from folkrnn.analysis.svd import softmax_svd
 from folkrnn.vocab import Vocabulary, folkrnn_v2_vocabulary
@@ -113,3 +118,16 @@ def test_a_model_against_itself_in_another_token_order():
     # against an unrelated model the angles are far from zero
     other = compare_softmax(softmax_svd(weights), softmax_svd(random_weights(hidden=10, seed=9)), 5)
     assert other.angles.max() > 30
+
+
+def test_random_reference_angles_are_those_of_a_seeded_gaussian_subspace():
+    a, b = random_weights(hidden=10, seed=8), random_weights(hidden=10, seed=9)
+    result = compare_softmax(softmax_svd(a), softmax_svd(b), 4, seed=3)
+    # independent: A's u_1..u_4 over the shared tokens and 4 normal vectors from the same seed, through QR and arccos
+    rows = [a.vocabulary.index[t] for t in result.tokens]
+    UA = np.linalg.svd(a.V.astype(np.float64), full_matrices=False)[0][rows, :4]
+    random_basis = np.random.default_rng(3).standard_normal((len(result.tokens), 4))
+    cos = np.linalg.svd(np.linalg.qr(UA)[0].T @ np.linalg.qr(random_basis)[0], compute_uv=False)
+    np.testing.assert_allclose(result.random_angles, np.degrees(np.arccos(np.clip(cos, -1, 1))), atol=1e-6)
+    assert not np.allclose(compare_softmax(softmax_svd(a), softmax_svd(b), 4, seed=4).random_angles,
+                           result.random_angles)

@@ -42,14 +42,14 @@ def test_threads_see_their_own_perturbations_and_leave_the_cache_intact():
 
 def test_threads_composing_at_once_get_the_tunes_of_their_own_seeds():
     """One shared ONNX Runtime session serves every thread (a class composing at once)."""
-    from folkrnn.compose.sampling import sample_tunes
+    from folkrnn.compose.sampling import SamplingSettings, sample_tunes
     from tests.factories import random_weights
 
     weights = random_weights(hidden=32, seed=4)
-    serial = {seed: sample_tunes(weights, n=3, seed=seed, max_length=60) for seed in range(THREADS)}
+    serial = {seed: sample_tunes(weights, SamplingSettings(n=3, seed=seed, max_length=60)) for seed in range(THREADS)}
     with ThreadPoolExecutor(THREADS) as pool:
         concurrent = dict(zip(range(THREADS), pool.map(
-            lambda seed: sample_tunes(weights, n=3, seed=seed, max_length=60), range(THREADS))))
+            lambda seed: sample_tunes(weights, SamplingSettings(n=3, seed=seed, max_length=60)), range(THREADS))))
     assert len({tuple(map(tuple, (t.tokens for t in tunes))) for tunes in serial.values()}) == THREADS
     for seed in range(THREADS):
         assert [t.tokens for t in concurrent[seed]] == [t.tokens for t in serial[seed]], seed

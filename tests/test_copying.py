@@ -9,7 +9,13 @@ import numpy as np
 import pytest
 
 from folkrnn.analysis.copying import (
-    Reference, ReferenceError, edit_distance, longest_shared_run, ngrams, population, read_reference,
+    Reference,
+    ReferenceError,
+    edit_distance,
+    longest_shared_run,
+    ngrams,
+    population,
+    read_reference,
 )
 from folkrnn.vocab import folkrnn_v2_vocabulary
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from folkrnn.analysis.directions import logit_contributions, logits, projections
+from folkrnn.analysis.directions import logit_contributions, logits, projections, step_tokens
 from folkrnn.analysis.svd import softmax_svd
 from folkrnn.network.activations import run
 from folkrnn.network.model import FolkRNN
@@ -59,3 +59,12 @@ def test_network_starts_from_the_trained_initial_state(model):
     with torch.no_grad():
         zero_start = net(torch.tensor([[80]]), [(torch.zeros(1, 1, 16), torch.zeros(1, 1, 16))] * 3)
     assert not torch.allclose(zero_start.logits, net(torch.tensor([[80]])).logits)
+
+
+def test_step_tokens_are_what_h_t_has_read_and_predicts():
+    tokens = ["M:4/4", "K:Cmaj", "c"]
+    assert [step_tokens(tokens, t) for t in range(4)] == [
+        ("<s>", "M:4/4"), ("M:4/4", "K:Cmaj"), ("K:Cmaj", "c"), ("c", "</s>")]
+    for step in (-1, 4):
+        with pytest.raises(ValueError, match="step"):
+            step_tokens(tokens, step)

@@ -10,14 +10,11 @@ from folkrnn.analysis.internals import internals
 from folkrnn.analysis.lens import logit_lens
 from folkrnn.analysis.similarity import gramian, step_signal
 from tests.factories import random_weights
+from tests.vega import views
 
 TUNE = "M:4/4 K:Cmaj |: c 2 G E | C D E F :|".split()
 WEIGHTS = random_weights(hidden=8, layers=2, seed=9)
 INSIDE = internals(WEIGHTS, TUNE)
-
-
-def layers_of(spec: dict) -> list[dict]:
-    return spec.get("layer", [spec])
 
 
 def charts_under_test():
@@ -47,9 +44,9 @@ def test_chart_draws_its_fields_with_tooltips(name):
     chart, fields = charts_under_test()[name]
     spec = chart.to_dict()
     drawn = set()
-    for layer in layers_of(spec):
-        assert layer["encoding"].get("tooltip"), (name, layer["mark"])
-        drawn |= {e["field"] for e in layer["encoding"].values() if isinstance(e, dict) and "field" in e}
+    for view in views(spec):
+        assert view.tooltip_fields(), (name, view.mark)
+        drawn |= set(view.fields().values())
     assert fields <= drawn, (name, drawn)
 
 

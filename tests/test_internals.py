@@ -10,7 +10,11 @@ import pytest
 
 from folkrnn import load_model
 from folkrnn.analysis.input_layer import (
-    embedding_gramian, gate_input_matrix, token_embeddings, top_tokens_of_right_vectors, weight_spectra,
+    embedding_gramian,
+    gate_input_matrix,
+    token_embeddings,
+    top_tokens_of_right_vectors,
+    weight_spectra,
 )
 from folkrnn.analysis.internals import internals
 from folkrnn.analysis.lens import logit_lens

@@ -14,7 +14,7 @@ from folkrnn.analysis.internals import internals
 from folkrnn.analysis.periodic import bar_period, periodic_units, periodogram, power_at_period
 from folkrnn.analysis.svd import softmax_svd
 from folkrnn.compose.interventions import Intervention, InterventionStep, compose_under
-from folkrnn.compose.sampling import sample_tunes
+from folkrnn.compose.sampling import SamplingSettings, sample_tunes
 from folkrnn.music.wellformed import bar_errors
 from folkrnn.weights import LSTMLayerWeights
 from tests.factories import random_weights
@@ -34,8 +34,9 @@ def engine_logits(intervention: Intervention, tokens=TOKENS, weights=WEIGHTS) ->
 
 
 def test_nothing_changed_composes_the_networks_own_tunes():
-    plain = sample_tunes(WEIGHTS, 6, ["M:6/8"], seed=3, max_length=40)
-    same = compose_under(WEIGHTS, Intervention(zero_units={2: ()}, add={1: 0.0}), 6, ["M:6/8"], seed=3, max_length=40)
+    settings = SamplingSettings(6, ["M:6/8"], seed=3, max_length=40)
+    plain = sample_tunes(WEIGHTS, settings)
+    same = compose_under(WEIGHTS, Intervention(zero_units={2: ()}, add={1: 0.0}), settings)
     assert [t.tokens for t in same] == [t.tokens for t in plain] and Intervention(zero_units={2: ()}).empty
     np.testing.assert_allclose(engine_logits(Intervention()), internals(WEIGHTS, TOKENS).logits, atol=1e-4)
 

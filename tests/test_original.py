@@ -7,7 +7,7 @@ from folkrnn import errors
 from folkrnn.analysis.perturbation import perturbed_distribution
 from folkrnn.analysis.svd import softmax_svd
 from folkrnn.io.loading import load_bytes, load_model
-from folkrnn.io.original import load_original
+from folkrnn.io.original import load_original, weights_from_metadata
 from folkrnn.network.activations import run
 from folkrnn.network.model import FolkRNN
 from folkrnn.vocab import folkrnn_v2_vocabulary
@@ -93,6 +93,16 @@ def test_other_vocabularies_and_layer_counts_load():
     tokens = ["<s>", "</s>", "M:4/4", "K:Cmaj", "c", "d", "|", "2", "A", "B", "z"]
     loaded = load_original(folkrnn_pickle(tokens, hidden=8, layers=2, rng=1))
     assert (len(loaded.vocabulary), loaded.num_layers, loaded.hidden_size) == (11, 2, 8)
+
+
+def test_token2idx_orders_the_vocabulary_and_must_count_from_zero():
+    tokens = ["<s>", "</s>", "M:4/4", "K:Cmaj", "c"]
+    meta = folkrnn_metadata(tokens, hidden=4, layers=1, rng=0)
+    meta["token2idx"] = dict(reversed(meta["token2idx"].items()))  # the dict's order is not the index order
+    assert weights_from_metadata(meta).vocabulary.tokens == tuple(tokens)
+    meta["token2idx"]["c"] = 7
+    with pytest.raises(errors.ModelFileError, match=r"indices are not exactly 0\.\.n-1"):
+        weights_from_metadata(meta)
 
 
 def test_convert_to_checkpoint_round_trips(tmp_path, weights):

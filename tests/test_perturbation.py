@@ -2,7 +2,12 @@ import numpy as np
 import pytest
 
 from folkrnn.analysis.perturbation import (
-    bias_distribution, entropy, logit_change_for_factor, perturbed_distribution, probability_factor, softmax,
+    bias_distribution,
+    entropy,
+    logit_change_for_factor,
+    perturbed_distribution,
+    probability_factor,
+    softmax,
 )
 from folkrnn.analysis.svd import softmax_svd
 from tests.factories import random_weights

@@ -13,7 +13,11 @@ import pytest
 
 from folkrnn.vocab import folkrnn_v2_vocabulary
 from tests.py2pickle import (
-    METADATA_KEYS, Py2Unicode, dumps_py2, folkrnn_metadata, folkrnn_pickle,
+    METADATA_KEYS,
+    Py2Unicode,
+    dumps_py2,
+    folkrnn_metadata,
+    folkrnn_pickle,
 )
 
 TOKENS = folkrnn_v2_vocabulary().tokens

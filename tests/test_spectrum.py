@@ -64,10 +64,11 @@ def test_history_chart_draws_each_singular_value_per_epoch_with_tooltips():
     values, ratio = spec["vconcat"]
     assert values["encoding"]["y"]["scale"]["type"] == "log"
     assert {t["field"] for t in values["encoding"]["tooltip"]} >= {"epoch", "singular_value", "s1_over_s2", "top_minus_u1"}
-    line, original = ratio["layer"]
+    line, rule, label = ratio["layer"]
     assert line["encoding"]["y"]["field"] == "s1_over_s2" and line["transform"] == [{"filter": "(datum.direction === 's_1')"}]
-    assert spec["datasets"][original["data"]["name"]][0]["ratio"] == pytest.approx(509.0 / 65.76)
-    assert all("tooltip" in layer["encoding"] for layer in (line, original))
+    assert [rule["mark"]["type"], label["mark"]["type"]] == ["rule", "text"]
+    assert spec["datasets"][rule["data"]["name"]] == [{"ratio": pytest.approx(509.0 / 65.76), "label": "the original v2"}]
+    assert all("tooltip" in layer["encoding"] for layer in (line, rule, label))
 
 
 def test_the_blogs_pushes_by_direction_and_as_text():

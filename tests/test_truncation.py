@@ -5,9 +5,18 @@ import pytest
 
 from folkrnn.analysis.svd import softmax_svd
 from folkrnn.analysis.truncation import (
-    keep_mask, nll_curve, removal_curve, targets_of, truncated_V, truncated_weights,
+    Truncation,
+    describe,
+    keep_mask,
+    nll_curve,
+    removal_curve,
+    targets_of,
+    truncated_V,
+    truncated_weights,
+    truncation_sweep,
 )
 from folkrnn.compose.interventions import compose_truncated
+from folkrnn.compose.sampling import SamplingSettings
 from folkrnn.examples import PART5_TUNE
 from folkrnn.music.transcriptions import encode_tunes
 from folkrnn.network.activations import run
@@ -31,6 +40,25 @@ def test_keep_mask():
         keep_mask(5, 6)
     with pytest.raises(ValueError):
         keep_mask(5, None, [0])
+
+
+def test_a_truncation_is_one_key_and_places_itself_on_the_sweep():
+    assert Truncation(np.int64(3), [4, 1, 4]) == Truncation(3, (1, 4))
+    assert hash(Truncation(None, [2, 1])) == hash(Truncation(remove=(1, 2)))
+    assert Truncation(3).along_k and not Truncation(3, [1]).along_k and not Truncation().along_k
+    assert [Truncation(3).k_on_axis(16), Truncation(remove=[2]).k_on_axis(16)] == [3, 16]
+    assert list(Truncation(None, [2]).keep(4)) == [True, False, True, True]
+    assert Truncation(None, [2]).describe(4) == describe(None, [2], 4) == "all 4 directions without 2"
+
+
+def test_the_sweep_holds_the_chosen_layer_once():
+    sweep = [Truncation(k) for k in (1, 5, 16)]
+    assert truncation_sweep([16, 1, 5], Truncation(5)) == sweep  # already a point of the sweep
+    assert truncation_sweep([16, 1, 5], Truncation(2)) == [*sweep, Truncation(2)]
+    assert truncation_sweep([16], Truncation(remove=[3, 1])) == [Truncation(16), Truncation(None, (1, 3))]
+    # every direction kept without a k is its own layer, though it composes like the top 16
+    assert truncation_sweep([16], Truncation()) == [Truncation(16), Truncation()]
+    assert truncation_sweep([], Truncation(remove=[1])) == [Truncation(remove=[1])]
 
 
 def test_all_directions_reproduce_the_model(weights):
@@ -82,7 +110,8 @@ def test_nll_curve_from_one_run_equals_truncated_networks(weights):
 
 
 def test_compose_truncated_is_seeded(weights):
-    a = compose_truncated(weights, 3, (), n=3, prefix=["M:3/4"], seed=2, max_length=10)
-    b = compose_truncated(weights, 3, (), n=3, prefix=["M:3/4"], seed=2, max_length=10)
+    settings = SamplingSettings(n=3, prefix=["M:3/4"], seed=2, max_length=10)
+    a = compose_truncated(weights, Truncation(3), settings)
+    b = compose_truncated(weights, Truncation(3), settings)
     assert [t.tokens for t in a] == [t.tokens for t in b] and len(a) == 3
     assert all(t.tokens[0] == "M:3/4" for t in a)

@@ -9,11 +9,11 @@ import pytest
 from folkrnn.analysis.directions import logit_decomposition
 from folkrnn.analysis.svd import softmax_svd
 from folkrnn.analysis.usage import UsageSums, random_direction_mean_abs
-from folkrnn.compose.sampling import Tune, chunk_seed, sample_in_chunks, sample_tunes
+from folkrnn.compose.sampling import SamplingSettings, Tune, chunk_seed, sample_in_chunks, sample_tunes
 from folkrnn.examples import PART5_TUNE
 from folkrnn.network.activations import run
 from folkrnn.network.model import FolkRNN
-from folkrnn.network.usage import direction_usage, hidden_states, usage_sums
+from folkrnn.network.usage import hidden_states, usage_sums
 from folkrnn.vocab import CATEGORIES, END, token_category
 from tests.factories import random_weights
 
@@ -65,10 +65,10 @@ def test_batched_hidden_states_equal_one_tune_at_a_time(model):
         np.testing.assert_allclose(h, run(net, weights.vocabulary, tokens).hidden, atol=1e-6)
 
 
-def test_direction_usage_equals_direct_averages(model):
+def test_usage_summary_equals_direct_averages(model):
     weights, svd, net = model
     tunes = [Tune(list(PART5_TUNE[:25]), False), Tune(list(PART5_TUNE[:12]), True), list(PART5_TUNE[:7])]
-    usage = direction_usage(net, weights.vocabulary, svd, tunes, batch_size=2)
+    usage = usage_sums(net, weights.vocabulary, svd, tunes, batch_size=2).summary(svd)
     # independent: run each tune alone, list (h_t, predicted token) pairs, average by hand
     rows, cats = [], []
     for tokens, ended in ((PART5_TUNE[:25], False), (PART5_TUNE[:12], True), (PART5_TUNE[:7], True)):
@@ -99,6 +99,14 @@ def test_direction_usage_equals_direct_averages(model):
     # random-direction spread: E_w var_t(w . h_t) = trace(Cov h) / H, with Cov the population covariance
     assert usage.baseline_std == pytest.approx(np.sqrt(np.trace(np.cov(h.T, bias=True)) / H), rel=1e-6)
     np.testing.assert_allclose(usage.mean_logit_effect, svd.s * usage.mean_abs)
+    # the page's figures: shares of the top k, directions beating a random one, steps per category
+    for k in (1, 3, H):
+        assert usage.top_share(k) == pytest.approx(((proj[:, :k] ** 2).sum(axis=1) / norms**2).mean(), abs=1e-6)
+    random_abs = norms.mean() * random_direction_mean_abs(H)
+    assert usage.larger_than_random == int((np.abs(proj).mean(axis=0) > random_abs).sum())
+    random_std = np.sqrt(np.trace(np.cov(h.T, bias=True)) / H)
+    assert usage.varying_more_than_random == int((proj.std(axis=0) > random_std).sum())
+    assert usage.category_steps == {name: cats.count(name) for name in CATEGORIES if name in cats}
 
 
 def test_row_space_share_is_r_over_h_for_random_states():
@@ -115,13 +123,13 @@ def test_row_space_share_is_r_over_h_for_random_states():
 def test_sampling_in_chunks_is_reproducible_and_reports_progress(model):
     weights = model[0]
     seen = []
-    a = sample_in_chunks(weights, 5, ["M:6/8"], 1.0, seed=4, max_length=12, chunk=2,
-                         progress=lambda done, total: seen.append((done, total)))
-    b = sample_in_chunks(weights, 5, ["M:6/8"], 1.0, seed=4, max_length=12, chunk=2)
+    settings = SamplingSettings(5, ["M:6/8"], 1.0, seed=4, max_length=12)
+    a = sample_in_chunks(weights, settings, chunk=2, progress=lambda done, total: seen.append((done, total)))
+    b = sample_in_chunks(weights, settings, chunk=2)
     assert [t.tokens for t in a] == [t.tokens for t in b]
     assert seen == [(2, 5), (4, 5), (5, 5)]
     assert all(t.tokens[0] == "M:6/8" and len(t.tokens) <= 12 for t in a)
-    first = sample_tunes(weights, 2, ["M:6/8"], 1.0, chunk_seed(4, 0), 12)
+    first = sample_tunes(weights, SamplingSettings(2, ["M:6/8"], 1.0, chunk_seed(4, 0), 12))
     assert [t.tokens for t in first] == [t.tokens for t in a[:2]]
     assert chunk_seed(4, 1) != chunk_seed(5, 0)
 
@@ -134,7 +142,7 @@ def test_sums_of_parts_add_up_to_the_whole(model):
     assert parts.tunes == whole.tunes == 3
     np.testing.assert_allclose(parts.abs_by_category, whole.abs_by_category, atol=1e-5)  # float32 batches
     np.testing.assert_array_equal(parts.steps_by_category, whole.steps_by_category)
-    a, b = parts.summary(svd), direction_usage(net, weights.vocabulary, svd, tunes, batch_size=2)
+    a, b = parts.summary(svd), whole.summary(svd)
     np.testing.assert_allclose(a.mean_abs, b.mean_abs, atol=1e-6)
     assert a.steps == b.steps == 20 + 9 + 33 + 3
 

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from folkrnn.vocab import CATEGORIES, UnknownTokenError, Vocabulary, folkrnn_v2_vocabulary, token_category
+from folkrnn.vocab import CATEGORIES, UnknownTokenError, folkrnn_v2_vocabulary, token_category
 
 
 def test_v2_vocabulary_is_in_original_index_order():
@@ -45,9 +45,3 @@ def test_encode_lists_every_unknown_token():
         v.encode(["M:4/4", "H", "c", "Q", "H"])
     assert err.value.unknown == ["H", "Q"]
     assert "'H'" in str(err.value) and "'Q'" in str(err.value)
-
-
-def test_from_token2idx_requires_contiguous_indices():
-    assert Vocabulary.from_token2idx({"b": 1, "a": 0}).tokens == ("a", "b")
-    with pytest.raises(ValueError, match="0..n-1"):
-        Vocabulary.from_token2idx({"a": 0, "b": 2})

@@ -4,11 +4,11 @@ from fractions import Fraction as F
 
 import pytest
 
+from folkrnn.examples import PART5_TUNE
 from folkrnn.music.wellformed import (
     MAX_TOKENS,
     Bar,
     WellFormedness,
-    bar_durations,
     bars,
     check_tune,
     duration_factor,
@@ -18,13 +18,6 @@ from folkrnn.music.wellformed import (
     well_formed_share,
 )
 
-# The tune folk-rnn v2 generated in part 5 of Sturm's "Making sense of the folk-rnn v2 model".
-PART5 = (
-    "M:4/4 K:Cmaj B, | G, C C 2 G, C E C | G, C E G F D B, D | G, C C 2 G, C E G | "
-    "F E D E C E A, B, | G, C C 2 G, C E C | G, C E F G 3 A | B c d B c B G F | D E F D C 3 :| "
-    "|: D | E C C 2 D B, G, A, | B, C D E F 2 D F | E C C 2 D E F D | G ^F G A B 2 A B | "
-    "G c c B c 2 B c | d e d c B d c B | G E F D G F D F | E C B, D C 3 :|"
-)
 # A jig with a pickup and first and second endings of different lengths.
 JIG = (
     "M:6/8 K:Cdor G | c 2 G E 2 G | F D B, C 3 |1 z 2 G c 2 G :| |2 z 3 z 2 |: "
@@ -34,6 +27,11 @@ JIG = (
 
 def tune(text: str) -> list[str]:
     return text.split()
+
+
+def bar_durations(tokens) -> list[F]:
+    """Duration in eighths of each bar of a tune, as :func:`bars` reads it."""
+    return [bar.duration for bar in bars(tokens)]
 
 
 @pytest.mark.parametrize(
@@ -112,16 +110,16 @@ def test_bars_know_their_bar_lines():
 
 
 def test_part5_tune_is_well_formed():
-    assert bar_durations(tune(PART5)) == [1] + [8] * 7 + [7, 1] + [8] * 7 + [7]
-    assert check_tune(tune(PART5)) == WellFormedness(True, "")
+    assert bar_durations(PART5_TUNE) == [1] + [8] * 7 + [7, 1] + [8] * 7 + [7]
+    assert check_tune(PART5_TUNE) == WellFormedness(True, "")
 
 
 @pytest.mark.parametrize(
     "text",
     [
-        PART5,
+        " ".join(PART5_TUNE),
         JIG,
-        "<s> " + PART5 + " </s>",
+        " ".join(["<s>", *PART5_TUNE, "</s>"]),
         "M:4/4 K:Cmaj |: A B c d e f g a | [ C E ] 4 [ D F ] 2 z 2 :|",
         "M:3/2 K:Cmix A 4 B 4 c 4 | (3 d e f g 2 a 2 b 2 c' 2 d' 2 | e' 12 |",
         "M:9/8 K:Cmin A 3 B 3 c 3 | d 9 |",
@@ -166,10 +164,10 @@ def test_ill_formed_tunes_say_why(text, reason):
 
 
 def test_tune_must_end_within_max_tokens():
-    assert check_tune(tune(PART5), ended=False) == WellFormedness(
+    assert check_tune(PART5_TUNE, ended=False) == WellFormedness(
         False, "did not end: no </s> after 146 tokens"
     )
-    assert check_tune(tune("<s> " + PART5 + " </s>"), ended=False).ok  # </s> says it ended
+    assert check_tune(["<s>", *PART5_TUNE, "</s>"], ended=False).ok  # </s> says it ended
     bar = ["A", "B", "c", "d", "e", "f", "g", "a", "|"]
     longest = ["M:4/4", "K:Cmaj", *(bar * 110), "A", "B", "c", "d", "e", "f", "g"]  # 999 tokens
     assert len(longest) == MAX_TOKENS - 1
@@ -179,7 +177,7 @@ def test_tune_must_end_within_max_tokens():
 
 
 def test_well_formed_share():
-    good, bad = tune(PART5), tune("M:4/4 K:Cmaj A 8 | B 7 | c 8 | d 8 |")
+    good, bad = PART5_TUNE, tune("M:4/4 K:Cmaj A 8 | B 7 | c 8 | d 8 |")
     assert well_formed_share([good, bad, good, good]) == 0.75
     assert well_formed_share([bad]) == 0.0
     assert well_formed_share([]) == 0.0

@@ -98,10 +98,13 @@ class SoftmaxComparison:
     angles: np.ndarray  # (k,) principal angles (degrees) between span(u_1..u_k) of A and of B
     cosines: np.ndarray  # (k, k) |cos| of u_i (A) and u_j (B) over the shared tokens
     matches: list[Match]
+    random_angles: np.ndarray  # (k,) angles between span(u_1..u_k) of A and a random k-dimensional subspace
 
 
-def compare_softmax(a: SoftmaxSVD, b: SoftmaxSVD, k: int) -> SoftmaxComparison:
-    """Principal angles and best matches between the top-k left singular vectors of two models."""
+def compare_softmax(a: SoftmaxSVD, b: SoftmaxSVD, k: int, seed: int = 0) -> SoftmaxComparison:
+    """Principal angles and best matches between the top-k left singular vectors of two models, and
+    as a reference for reading the angles, those between A's subspace and a random one of the shared
+    tokens (spanned by ``k`` standard normal vectors drawn from ``seed``)."""
     tokens, rows_a, rows_b = shared_token_rows(a.vocabulary, b.vocabulary)
     if not tokens:
         raise ValueError("the two models share no token")
@@ -109,4 +112,6 @@ def compare_softmax(a: SoftmaxSVD, b: SoftmaxSVD, k: int) -> SoftmaxComparison:
     if k < 1:
         raise ValueError("k must be at least 1")
     UA, UB = a.U[rows_a, :k], b.U[rows_b, :k]
-    return SoftmaxComparison(tokens, k, principal_angles(UA, UB), abs_cosines(UA, UB), best_matches(UA, UB))
+    random_basis = np.random.default_rng(seed).standard_normal((len(tokens), k))
+    return SoftmaxComparison(tokens, k, principal_angles(UA, UB), abs_cosines(UA, UB), best_matches(UA, UB),
+                             principal_angles(UA, random_basis))

@@ -10,10 +10,10 @@ own file (folk-rnn's data_v2 or any v2-format file); the project ships none.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 from rapidfuzz.distance import Levenshtein

@@ -6,12 +6,22 @@ contribution s_i (w_i . h_t) u_i[k] per direction plus the bias v[k].
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from ..vocab import END, START
 from .perturbation import softmax
 from .svd import SoftmaxSVD
+
+
+def step_tokens(tokens: Sequence[str], step: int) -> tuple[str, str]:
+    """(the token h_t has just read, the token it predicts) at step t of a tune: h_t has read ``<s>``
+    and the first t tokens, and predicts token t + 1 (``</s>`` after the last)."""
+    if not 0 <= step <= len(tokens):
+        raise ValueError(f"step must be in 0..{len(tokens)}, got {step}")
+    return [START, *tokens][step], [*tokens, END][step]
 
 
 def projections(hidden: np.ndarray, svd: SoftmaxSVD) -> np.ndarray:

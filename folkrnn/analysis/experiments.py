@@ -3,7 +3,7 @@ under any engine (the network itself, or the network under an intervention)."""
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

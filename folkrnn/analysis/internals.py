@@ -13,8 +13,8 @@ follows ``<s>``, step t follows ``tokens[t-1]``; there are len(tokens) + 1 steps
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 

@@ -6,7 +6,7 @@ period is |sum_t (h_t - mean) exp(-2 pi i t / period)|^2 / steps, its periodogra
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -7,7 +7,7 @@ out of place: the SVD's arrays are never modified.
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 

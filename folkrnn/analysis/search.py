@@ -13,8 +13,8 @@ With ``keep=1``, ``block=1`` and ``floor=0`` this is greedy decoding.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 

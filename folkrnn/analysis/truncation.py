@@ -12,7 +12,8 @@ Sturm reported that v2 reduced to a 30-dimensional softmax subspace still compos
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -47,6 +48,45 @@ def describe(k: int | None, remove: Iterable[int], rank: int) -> str:
     remove = sorted(set(int(i) for i in remove))
     head = f"all {rank} directions" if k is None or k >= rank else f"top {k} of {rank} directions"
     return head + (f" without {', '.join(map(str, remove))}" if remove else "")
+
+
+@dataclass(frozen=True)
+class Truncation:
+    """One softmax layer cut down: the top ``k`` directions (all when None) without ``remove`` (from 1).
+
+    Frozen, with ``remove`` sorted and without repeats, so that equal cuts are equal and key a cache.
+    """
+
+    k: int | None = None
+    remove: tuple[int, ...] = ()
+
+    def __post_init__(self):
+        object.__setattr__(self, "k", None if self.k is None else int(self.k))
+        object.__setattr__(self, "remove", tuple(sorted(set(int(i) for i in self.remove))))
+
+    @property
+    def along_k(self) -> bool:
+        """Whether this is a point of a sweep over k: the top k directions, none removed."""
+        return self.k is not None and not self.remove
+
+    def k_on_axis(self, rank: int) -> int:
+        """Its k on a sweep's axis: ``k``, or ``rank`` when it keeps every direction but the removed ones."""
+        return rank if self.k is None else self.k
+
+    def keep(self, rank: int) -> np.ndarray:
+        """Which of the ``rank`` directions it keeps (:func:`keep_mask`)."""
+        return keep_mask(rank, self.k, self.remove)
+
+    def describe(self, rank: int) -> str:
+        """'top 30 of 137 directions', 'all 137 directions without 1, 2', … (:func:`describe`)."""
+        return describe(self.k, self.remove, rank)
+
+
+def truncation_sweep(ks: Iterable[int], chosen: Truncation) -> list[Truncation]:
+    """The softmax layers a sweep over k composes with: the top k for each of ``ks``, smallest first,
+    then ``chosen`` unless it is one of them."""
+    sweep = [Truncation(k) for k in sorted(int(k) for k in ks)]
+    return sweep if chosen in sweep else [*sweep, chosen]
 
 
 def truncated_weights(weights: ModelWeights, k: int | None = None, remove: Iterable[int] = ()) -> ModelWeights:

@@ -15,8 +15,8 @@ Numpy only: the hidden states come from running the network (:mod:`folkrnn.netwo
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -87,7 +87,26 @@ class DirectionUsage:
     @property
     def row_space_share(self) -> float:
         """Mean share of ||h_t||^2 in the span of w_1..w_r (the part V can see); random: r/H."""
-        return float(self.mean_share.sum())
+        return self.top_share(self.rank)
+
+    def top_share(self, k: int) -> float:
+        """Mean share of ||h_t||^2 in the span of w_1..w_k; k random orthonormal directions hold k/H."""
+        return float(self.mean_share[:k].sum())
+
+    @property
+    def larger_than_random(self) -> int:
+        """How many directions get a larger mean |w_i . h_t| than a random direction would."""
+        return int((self.ratio > 1).sum())
+
+    @property
+    def varying_more_than_random(self) -> int:
+        """How many directions h_t moves along more (a larger std of w_i . h_t) than along a random one."""
+        return int((self.std_ratio > 1).sum())
+
+    @property
+    def category_steps(self) -> dict[str, int]:
+        """Steps per category of the token predicted, for the categories that have any."""
+        return {c: int(k) for c, k in zip(self.categories, self.steps_by_category) if k}
 
     @property
     def mean_logit_effect(self) -> np.ndarray:
@@ -110,12 +129,12 @@ class UsageSums:
     norm_sq: float  # sum of ||h_t||^2
 
     @classmethod
-    def zeros(cls, rank: int, hidden_size: int) -> "UsageSums":
+    def zeros(cls, rank: int, hidden_size: int) -> UsageSums:
         c = len(CATEGORIES)
         return cls(0, np.zeros(c, dtype=np.int64), np.zeros((c, rank)), np.zeros(rank), np.zeros(rank),
                    np.zeros(rank), np.zeros(hidden_size), 0.0, 0.0)
 
-    def __add__(self, other: "UsageSums") -> "UsageSums":
+    def __add__(self, other: UsageSums) -> UsageSums:
         return UsageSums(
             self.tunes + other.tunes, self.steps_by_category + other.steps_by_category,
             self.abs_by_category + other.abs_by_category, self.projection + other.projection,
@@ -124,7 +143,7 @@ class UsageSums:
         )
 
     @classmethod
-    def of_tune(cls, hidden: np.ndarray, targets: Sequence[str], svd: SoftmaxSVD) -> "UsageSums":
+    def of_tune(cls, hidden: np.ndarray, targets: Sequence[str], svd: SoftmaxSVD) -> UsageSums:
         """The sums of one tune: ``hidden[t]`` predicts ``targets[t]`` (extra rows are ignored)."""
         hidden = np.asarray(hidden, dtype=np.float64)[: len(targets)]
         if len(hidden) < len(targets):

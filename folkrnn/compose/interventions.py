@@ -22,15 +22,14 @@ V cut to fewer directions (:mod:`folkrnn.analysis.truncation`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Sequence
 
 import numpy as np
 
 from ..analysis.svd import softmax_svd
-from ..analysis.truncation import truncated_weights
+from ..analysis.truncation import Truncation, truncated_weights
 from ..weights import ModelWeights
 from .onnx_step import State, StepSession, intervened_session
-from .sampling import compose, sample_in_chunks
+from .sampling import SamplingSettings, Tune, compose, sample_in_chunks
 
 
 @dataclass(frozen=True)
@@ -97,20 +96,16 @@ class InterventionStep(StepSession):
         return feeds
 
 
-def compose_under(weights: ModelWeights, intervention: Intervention, n: int = 1, prefix=(), temperature: float = 1.0,
-                  seed: int | None = None, max_length: int = 1000):
-    """``n`` tunes composed under ``intervention``, drawn with ``seed`` exactly as
+def compose_under(weights: ModelWeights, intervention: Intervention, settings: SamplingSettings) -> list[Tune]:
+    """The tunes of ``settings`` composed under ``intervention``, drawn exactly as
     :func:`folkrnn.compose.sampling.sample_tunes` draws them from the network itself."""
     if intervention.force and not intervention.force_after:  # <s> and the prefix are read as they are
-        intervention = replace(intervention, force_after=1 + len(prefix))
-    return compose(InterventionStep(weights, intervention), weights, n, prefix, temperature, seed, max_length)
+        intervention = replace(intervention, force_after=1 + len(settings.prefix))
+    return compose(InterventionStep(weights, intervention), weights, settings)
 
 
-def compose_truncated(
-    weights: ModelWeights, k: int | None = None, remove: Iterable[int] = (), n: int = 10,
-    prefix: Sequence[str] = (), temperature: float = 1.0, seed: int = 0, max_length: int = 1000,
-    progress=None,
-):
-    """Tunes composed by the network with V truncated (:func:`folkrnn.analysis.truncation.truncated_weights`)."""
-    return sample_in_chunks(truncated_weights(weights, k, remove), n, prefix, temperature, seed, max_length,
-                            progress=progress)
+def compose_truncated(weights: ModelWeights, truncation: Truncation, settings: SamplingSettings) -> list[Tune]:
+    """The tunes of ``settings`` composed by the network with V truncated
+    (:func:`folkrnn.analysis.truncation.truncated_weights`), in chunks like
+    :func:`folkrnn.compose.sampling.sample_in_chunks`."""
+    return sample_in_chunks(truncated_weights(weights, truncation.k, truncation.remove), settings)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from functools import cached_property
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -51,49 +51,70 @@ class Tune:
         return to_abc(self.tokens, index=index)
 
 
-def sample_tunes(
-    weights: ModelWeights,
-    n: int = 1,
-    prefix: Sequence[str] = (),
-    temperature: float = 1.0,
-    seed: int | None = None,
-    max_length: int = 1000,
-    precision: str = "float32",
-) -> list[Tune]:
-    """Sample ``n`` tunes in one batch, each starting ``<s>`` + ``prefix``, at temperature T.
+CHUNK = 10  # tunes sampled together, each chunk with its own seed
 
-    The same ``seed`` (with the same n, prefix and T) gives the same tunes. A tune stops at ``</s>``
-    or after ``max_length`` tokens in all. ``precision="float32"`` runs the exact network in ONNX
-    Runtime (:mod:`folkrnn.compose.onnx_step`); ``"bfloat16"`` steps it in PyTorch with bf16-rounded matrices
-    (:class:`folkrnn.compose.torch_step.Stepper`), about 1.4 times as fast for a batch of 64 on CPUs with native
-    bf16. Either engine is built on the first call for a model and then reused.
+
+@dataclass(frozen=True)
+class SamplingSettings:
+    """How tunes are drawn: ``n`` tunes, each starting ``<s>`` + ``prefix``, at temperature T, from
+    ``seed`` (None: fresh entropy), each stopping at ``</s>`` or after ``max_length`` tokens in all.
+
+    Frozen, with its fields normalised to plain int, float, str and tuple, so that equal settings are
+    equal, hash alike and key a cache (``st.cache_data`` hashes a dataclass by its fields and their types).
+    """
+
+    n: int = 1
+    prefix: tuple[str, ...] = ()
+    temperature: float = 1.0
+    seed: int | None = None
+    max_length: int = 1000
+
+    def __post_init__(self):
+        if not self.temperature > 0:
+            raise ValueError(f"temperature must be positive, got {self.temperature}")
+        plain = {"n": int(self.n), "prefix": tuple(map(str, self.prefix)), "temperature": float(self.temperature),
+                 "seed": None if self.seed is None else int(self.seed), "max_length": int(self.max_length)}
+        for name, value in plain.items():
+            object.__setattr__(self, name, value)
+
+    def in_chunks(self, size: int = CHUNK) -> list[SamplingSettings]:
+        """The settings of each chunk of ``size`` tunes (the last one shorter), each with its own seed
+        (:func:`chunk_seed`), so that any chunk can be composed, and cached, on its own."""
+        return [replace(self, n=min(size, self.n - start), seed=None if self.seed is None else chunk_seed(self.seed, c))
+                for c, start in enumerate(range(0, self.n, size))]
+
+
+def sample_tunes(weights: ModelWeights, settings: SamplingSettings = SamplingSettings(),
+                 precision: str = "float32") -> list[Tune]:
+    """Tunes drawn from the network in one batch, as ``settings`` say; the same settings give the same tunes.
+
+    ``precision="float32"`` runs the exact network in ONNX Runtime (:mod:`folkrnn.compose.onnx_step`);
+    ``"bfloat16"`` steps it in PyTorch with bf16-rounded matrices (:class:`folkrnn.compose.torch_step.Stepper`),
+    about 1.4 times as fast for a batch of 64 on CPUs with native bf16. Either engine is built on the
+    first call for a model and then reused.
     """
     if precision not in ENGINES:
         raise ValueError(f"precision must be one of {sorted(ENGINES)}, got {precision!r}")
-    return compose(ENGINES[precision](weights), weights, n, prefix, temperature, seed, max_length)
+    return compose(ENGINES[precision](weights), weights, settings)
 
 
-def compose(
-    step, weights: ModelWeights, n: int = 1, prefix: Sequence[str] = (), temperature: float = 1.0,
-    seed: int | None = None, max_length: int = 1000,
-) -> list[Tune]:
+def compose(step, weights: ModelWeights, settings: SamplingSettings) -> list[Tune]:
     """:func:`sample_tunes` through the engine ``step`` (``step.start(n)`` gives the initial state,
     ``step(tokens, state)`` the logits and the next state): the same seed draws the same way through
     any engine, so an engine that changes the network (:mod:`folkrnn.compose.interventions`) can be set
     against the network itself, tune by tune."""
-    if not temperature > 0:
-        raise ValueError(f"temperature must be positive, got {temperature}")
+    n, prefix = settings.n, settings.prefix
     vocabulary = weights.vocabulary
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(settings.seed)
     state = step.start(n)
     for token in vocabulary.encode([START, *prefix]):
         logits, state = step(np.full(n, token), state)
     end = vocabulary.index.get(END, -1)
-    steps = max(0, max_length - len(prefix))
+    steps = max(0, settings.max_length - len(prefix))
     sampled = np.full((n, steps), end)
     finished = np.zeros(n, dtype=bool)
     for t in range(steps):
-        nxt = np.where(finished, end, draw(logits, temperature, rng))
+        nxt = np.where(finished, end, draw(logits, settings.temperature, rng))
         sampled[:, t] = nxt
         finished |= nxt == end
         if finished.all():
@@ -122,22 +143,12 @@ def chunk_seed(seed: int, chunk: int) -> int:
     return int(np.random.SeedSequence([int(seed), int(chunk)]).generate_state(1)[0])
 
 
-CHUNK = 10  # tunes sampled together, each chunk with its own seed
-
-
-def chunks(n: int, size: int = CHUNK) -> list[tuple[int, int]]:
-    """(chunk index, tunes in it) for n tunes sampled ``size`` at a time."""
-    return [(c, min(size, n - start)) for c, start in enumerate(range(0, n, size))]
-
-
-def sample_in_chunks(
-    weights: ModelWeights, n: int, prefix: Sequence[str] = (), temperature: float = 1.0,
-    seed: int = 0, max_length: int = 1000, chunk: int = CHUNK, progress: Callable[[int, int], None] | None = None,
-) -> list[Tune]:
-    """``n`` tunes sampled ``chunk`` at a time (reporting progress); reproducible from ``seed``."""
+def sample_in_chunks(weights: ModelWeights, settings: SamplingSettings, chunk: int = CHUNK,
+                     progress: Callable[[int, int], None] | None = None) -> list[Tune]:
+    """The tunes of ``settings`` sampled ``chunk`` at a time (reporting progress), reproducible from its seed."""
     tunes: list[Tune] = []
-    for c, size in chunks(n, chunk):
-        tunes += sample_tunes(weights, size, prefix, temperature, chunk_seed(seed, c), max_length)
+    for part in settings.in_chunks(chunk):
+        tunes += sample_tunes(weights, part)
         if progress:
-            progress(len(tunes), n)
+            progress(len(tunes), settings.n)
     return tunes

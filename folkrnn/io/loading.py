@@ -5,9 +5,9 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from . import checkpoint, sandbox
 from ..errors import ModelFileError
 from ..weights import ModelWeights
+from . import checkpoint, sandbox
 
 EMBEDDED_MODELS = {
     "replica": "folkrnn_v2_replica.safetensors",  # the default: Adam, cosine schedule, per-token loss

@@ -89,7 +89,7 @@ class _Array:
     __hash__ = None  # as ndarray: never a dict key or set item
     array: np.ndarray | None = None
 
-    def __init__(self, unpickler: "_RestrictedUnpickler"):
+    def __init__(self, unpickler: _RestrictedUnpickler):
         self.unpickler = unpickler
 
     def __setstate__(self, state):

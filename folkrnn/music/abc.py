@@ -10,8 +10,8 @@ in the body becomes an inline field (``[M:3/4]``).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from fractions import Fraction
-from typing import Sequence
 
 from ..vocab import END, START, token_category
 from .wellformed import DEFAULT_METER, BarReader, duration_factor, meter_eighths, split_header, tuplet_ratio

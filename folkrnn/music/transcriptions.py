@@ -6,8 +6,8 @@ space-separated tokens. Every sequence the network sees is ``<s>`` + tokens + ``
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Iterator, Sequence
 
 import numpy as np
 

@@ -23,10 +23,10 @@ chord lasts as long as its first note, times any duration after ``]``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import groupby
-from typing import Iterable, Sequence
 
 from ..vocab import END, START, token_category
 
@@ -268,11 +268,6 @@ def bars(tokens: Sequence[str]) -> list[Bar]:
     for token in body:
         reader.feed(token)
     return reader.finish()
-
-
-def bar_durations(tokens: Sequence[str]) -> list[Fraction]:
-    """Duration in eighths of each bar of a tune."""
-    return [bar.duration for bar in bars(tokens)]
 
 
 @dataclass(frozen=True)

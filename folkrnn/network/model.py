@@ -123,7 +123,7 @@ class FolkRNN(nn.Module):
         return torch.func.functional_call(lstm, params, (x, state))
 
     @classmethod
-    def from_weights(cls, weights: ModelWeights) -> "FolkRNN":
+    def from_weights(cls, weights: ModelWeights) -> FolkRNN:
         """A module holding exactly ``weights`` (in eval mode)."""
         model = cls(
             FolkRNNConfig(len(weights.vocabulary), weights.hidden_size, weights.num_layers)

@@ -4,18 +4,16 @@
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch
 
 from ..analysis.svd import SoftmaxSVD
-from ..analysis.usage import DirectionUsage, UsageSums
+from ..analysis.usage import UsageSums
 from ..compose.sampling import Tune
 from ..vocab import END, START, Vocabulary
 from .model import FolkRNN
-
-Progress = Callable[[int, int], None]  # (done, total)
 
 
 def _tokens_and_end(tune: Tune | Sequence[str]) -> tuple[list[str], bool]:
@@ -51,27 +49,14 @@ def usage_sums(
     model: FolkRNN, vocabulary: Vocabulary, svd: SoftmaxSVD, tunes: Sequence[Tune | Sequence[str]],
     batch_size: int = 32,
 ) -> UsageSums:
-    """The :class:`UsageSums` of ``tunes`` (see :func:`direction_usage` for what a step is)."""
+    """The :class:`UsageSums` of ``tunes``: every step's h_t and the token it predicts.
+
+    A :class:`~folkrnn.compose.sampling.Tune` that did not end contributes its tokens only; a plain token
+    list counts as a full transcription, so its last step predicts ``</s>``.
+    """
     items = [_tokens_and_end(t) for t in tunes]
     sums = UsageSums.zeros(svd.rank, model.config.hidden_size)
     hidden = hidden_states(model, vocabulary, [tokens for tokens, _ in items], batch_size)
     for (tokens, ended), h in zip(items, hidden):
         sums = sums + UsageSums.of_tune(h, [*tokens, END] if ended else tokens, svd)
     return sums
-
-
-def direction_usage(
-    model: FolkRNN, vocabulary: Vocabulary, svd: SoftmaxSVD, tunes: Sequence[Tune | Sequence[str]],
-    progress: Progress | None = None, batch_size: int = 32,
-) -> DirectionUsage:
-    """Mean |w_i . h_t| (and the baselines) over every step of ``tunes``.
-
-    A :class:`~folkrnn.compose.sampling.Tune` that did not end contributes its tokens only; a plain token
-    list counts as a full transcription, so its last step predicts ``</s>``.
-    """
-    sums = UsageSums.zeros(svd.rank, model.config.hidden_size)
-    for start in range(0, len(tunes), batch_size):
-        sums = sums + usage_sums(model, vocabulary, svd, tunes[start : start + batch_size], batch_size)
-        if progress:
-            progress(min(start + batch_size, len(tunes)), len(tunes))
-    return sums.summary(svd)

@@ -24,7 +24,7 @@ import math
 import platform
 import sys
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +40,7 @@ from ..io.loading import load_model
 from ..music.transcriptions import PAD_TARGET, encode_tunes, length_batches, read_transcriptions, validation_split
 from ..network.evaluation import nll
 from ..network.model import FolkRNN, FolkRNNConfig
-from ..vocab import folkrnn_v2_vocabulary
+from ..vocab import Vocabulary, folkrnn_v2_vocabulary
 from .config import RESUMABLE, TrainConfig
 from .folkrnn_recipe import epoch_lr, folkrnn_optimiser, lasagne_init_, per_tune_loss
 
@@ -72,6 +72,58 @@ def token_nll(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     return F.cross_entropy(logits.float().transpose(1, 2), targets, ignore_index=PAD_TARGET, reduction="none")
 
 
+@dataclass(frozen=True)
+class _Tunes:
+    """A run's encoded tunes, split as its ``valid_fraction`` and ``seed`` say."""
+
+    vocabulary: Vocabulary
+    train: list[np.ndarray]
+    valid: list[np.ndarray]
+
+    @classmethod
+    def read(cls, cfg: TrainConfig) -> _Tunes:
+        vocabulary = folkrnn_v2_vocabulary()
+        sequences = encode_tunes(read_transcriptions(cfg.data), vocabulary)
+        train_idx, valid_idx = validation_split(len(sequences), cfg.valid_fraction, cfg.seed)
+        return cls(vocabulary, [sequences[i] for i in train_idx], [sequences[i] for i in valid_idx])
+
+    def batches_per_epoch(self, batch_size: int) -> int:
+        return math.ceil(len(self.train) / batch_size)
+
+
+@dataclass
+class _Run:
+    """What a run carries from epoch to epoch: what ``last.pt`` saves and a resume restores, the log,
+    and the command that started or resumed it."""
+
+    cfg: TrainConfig
+    command: str
+    device: torch.device
+    bf16: bool  # autocast on: asked for and supported
+    model: FolkRNN
+    averaged: AveragedModel | None
+    optimiser: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LambdaLR
+    log: dict
+    next_epoch: int = 0  # from 0
+    best: float = math.inf  # the best validation NLL so far
+    bad_epochs: int = 0  # since the best
+
+    @property
+    def validated(self) -> FolkRNN:
+        """The network validated and saved: the weights' moving average when there is one."""
+        return self.model if self.averaged is None else self.averaged.module
+
+    def record(self, entry: dict) -> None:
+        """Log an epoch's ``entry`` and count it towards early stopping."""
+        self.log["epochs"].append(entry)
+        if entry["valid_nll"] < self.best:
+            self.best, self.bad_epochs = entry["valid_nll"], 0
+            self.log["best_epoch"] = entry["epoch"]
+        else:
+            self.bad_epochs += 1
+
+
 def train(cfg: TrainConfig, resume: bool = False, command: str = "", overrides=RESUMABLE) -> dict:
     """Train, checkpointing every epoch; returns the training log.
 
@@ -79,26 +131,41 @@ def train(cfg: TrainConfig, resume: bool = False, command: str = "", overrides=R
     settings named in ``overrides`` (some of :data:`RESUMABLE`: the epoch budget, the dropout rate),
     which are taken from ``cfg``; each resume is recorded in the log with the settings it changed.
     """
-    if resume and (Path(cfg.out) / "log.json").exists():
-        stored = json.loads((Path(cfg.out) / "log.json").read_text())["config"]
-        changes = {k: getattr(cfg, k) for k in overrides if k in RESUMABLE}
-        cfg = TrainConfig(**{**stored, **changes, "out": cfg.out})
+    cfg = _settings(cfg, resume, overrides)
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     torch.set_flush_denormal(True)  # RMSprop's decaying averages of rare gradients go denormal: 5x slower
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    out = Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
-    vocabulary = folkrnn_v2_vocabulary()
-    sequences = encode_tunes(read_transcriptions(cfg.data), vocabulary)
-    train_idx, valid_idx = validation_split(len(sequences), cfg.valid_fraction, cfg.seed)
-    train_seqs = [sequences[i] for i in train_idx]
-    valid_seqs = [sequences[i] for i in valid_idx]
+    Path(cfg.out).mkdir(parents=True, exist_ok=True)
+    tunes = _Tunes.read(cfg)
+    run = _start(cfg, tunes, command)
+    if resume and (Path(cfg.out) / "last.pt").exists():
+        _restore(run)
+    for epoch in range(run.next_epoch, cfg.epochs):
+        if run.bad_epochs >= cfg.patience:
+            break
+        entry = _epoch(run, tunes, epoch)
+        print(json.dumps(entry), file=sys.stderr)
+        run.record(entry)
+        _save(run, tunes, entry)
+    return run.log
 
+
+def _settings(cfg: TrainConfig, resume: bool, overrides) -> TrainConfig:
+    """The run's settings: when resuming, those stored in OUT/log.json but for ``overrides``."""
+    if not (resume and (Path(cfg.out) / "log.json").exists()):
+        return cfg
+    stored = json.loads((Path(cfg.out) / "log.json").read_text())["config"]
+    changes = {k: getattr(cfg, k) for k in overrides if k in RESUMABLE}
+    return TrainConfig(**{**stored, **changes, "out": cfg.out})
+
+
+def _start(cfg: TrainConfig, tunes: _Tunes, command: str) -> _Run:
+    """A fresh run: the seeded (or ``cfg.init``'s) network, its optimiser and schedule, an empty log."""
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     torch.manual_seed(cfg.seed)
     folkrnn_way = cfg.recipe == "folkrnn"
-    model = FolkRNN(FolkRNNConfig(len(vocabulary), cfg.hidden_size, cfg.num_layers, cfg.dropout, cfg.weight_drop,
-                                  gate_grad_clip=cfg.clip if folkrnn_way else 0.0))
+    model = FolkRNN(FolkRNNConfig(len(tunes.vocabulary), cfg.hidden_size, cfg.num_layers, cfg.dropout,
+                                  cfg.weight_drop, gate_grad_clip=cfg.clip if folkrnn_way else 0.0))
     if folkrnn_way:
         lasagne_init_(model)
     if cfg.init:
@@ -111,93 +178,96 @@ def train(cfg: TrainConfig, resume: bool = False, command: str = "", overrides=R
     )
     optimiser = (folkrnn_optimiser(model, cfg) if folkrnn_way
                  else torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=cfg.lr))
-    steps_per_epoch = math.ceil(len(train_seqs) / cfg.batch_size)
+    steps_per_epoch = tunes.batches_per_epoch(cfg.batch_size)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimiser, _lr_schedule(cfg, steps_per_epoch, cfg.epochs * steps_per_epoch)
     )
     log = {"config": asdict(cfg), "command": command, "epochs": [], "best_epoch": None}
-    start_epoch, best, bad_epochs = 0, math.inf, 0
-    if resume and (out / "last.pt").exists():
-        state = torch.load(out / "last.pt", weights_only=True, map_location=device)
-        model.load_state_dict(state["model"])
-        if averaged is not None:
-            averaged.load_state_dict(state["averaged"])
-        optimiser.load_state_dict(state["optimiser"])
-        scheduler.load_state_dict(state["scheduler"])
-        torch.set_rng_state(state["torch_rng"].cpu())  # map_location moved it to the device
-        if "cuda_rng" in state:
-            torch.cuda.set_rng_state(state["cuda_rng"].cpu())
-        log = json.loads((out / "log.json").read_text())
-        changed = {k: getattr(cfg, k) for k in RESUMABLE if log["config"][k] != getattr(cfg, k)}
-        log.setdefault("resumes", []).append({"after_epoch": state["epoch"] + 1, "command": command, **changed})
-        log["config"] = asdict(cfg)
-        start_epoch, best, bad_epochs = state["epoch"] + 1, state["best"], state["bad_epochs"]
-        print(f"resuming after epoch {state['epoch'] + 1} (best valid NLL {best:.4f})", file=sys.stderr)
+    return _Run(cfg, command, device, cfg.bf16 and bf16_supported(), model, averaged, optimiser, scheduler, log)
 
-    use_bf16 = cfg.bf16 and bf16_supported()
-    n_train_tokens = sum(len(s) - 1 for s in train_seqs)
-    for epoch in range(start_epoch, cfg.epochs):
-        if bad_epochs >= cfg.patience:
-            break
-        model.train()
-        rng = np.random.default_rng([cfg.seed, epoch])  # per-epoch stream: resume is exact
-        started, seen, total_loss = time.perf_counter(), 0, 0.0
-        lr = optimiser.param_groups[0]["lr"]  # at the epoch's first step
-        bar = tqdm(
-            length_batches(train_seqs, cfg.batch_size, rng),
-            total=steps_per_epoch, desc=f"epoch {epoch + 1}/{cfg.epochs}",
-            mininterval=1.0 if sys.stderr.isatty() else 30.0,
-        )
-        for inputs, targets in bar:
-            x, y = torch.from_numpy(inputs).to(device), torch.from_numpy(targets).to(device)
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
-                logits = model(x).logits
-            losses = token_nll(logits, y)
-            n = int((y != PAD_TARGET).sum())
-            loss = per_tune_loss(losses, y) if folkrnn_way else losses.sum() / n
-            optimiser.zero_grad(set_to_none=True)
-            loss.backward()
-            if not folkrnn_way:  # folk-rnn's clipping happened inside the LSTM steps
-                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
-            optimiser.step()
-            scheduler.step()
-            if averaged is not None:
-                averaged.update_parameters(model)
-            seen += n
-            total_loss += float(losses.detach().sum())
-            bar.set_postfix(loss=f"{loss.item():.3f}", tok_s=f"{seen / (time.perf_counter() - started):.0f}",
-                            refresh=False)
-        seconds = time.perf_counter() - started
-        validated = model if averaged is None else averaged.module
-        valid = nll(validated, valid_seqs)
-        entry = {
-            "epoch": epoch + 1, "train_nll": total_loss / seen, "valid_nll": valid.per_token,
-            "valid_folkrnn_loss": valid.folkrnn_loss, "lr": lr,
-            "seconds": seconds, "tokens_per_s": n_train_tokens / seconds,
-            "spectrum": spectrum_summary(compute_svd(validated.to_weights(vocabulary))),
-        }
-        log["epochs"].append(entry)
-        print(json.dumps(entry), file=sys.stderr)
-        if valid.per_token < best:
-            best, bad_epochs = valid.per_token, 0
-            log["best_epoch"] = epoch + 1
-        else:
-            bad_epochs += 1
-        metadata = _metadata(cfg, log, entry, len(train_seqs), len(valid_seqs), use_bf16, command)
-        save_checkpoint(validated.to_weights(vocabulary, metadata), out / "last.safetensors")
-        if log["best_epoch"] == epoch + 1:
-            (out / "best.safetensors").write_bytes((out / "last.safetensors").read_bytes())
-        torch.save(
-            {"model": model.state_dict(), "optimiser": optimiser.state_dict(),
-             "scheduler": scheduler.state_dict(), "torch_rng": torch.get_rng_state(),
-             **({"cuda_rng": torch.cuda.get_rng_state()} if device.type == "cuda" else {}),
-             "epoch": epoch, "best": best, "bad_epochs": bad_epochs,
-             **({} if averaged is None else {"averaged": averaged.state_dict()})},
-            out / "last.pt.tmp",
-        )
-        (out / "last.pt.tmp").replace(out / "last.pt")
-        (out / "log.json").write_text(json.dumps(log, indent=1))
-    return log
+
+def _restore(run: _Run) -> None:
+    """Bring ``run`` to where OUT/last.pt left it (weights, optimiser, schedule, RNG, early stopping)
+    with OUT/log.json's log, recording this resume and the settings it changed."""
+    cfg, out = run.cfg, Path(run.cfg.out)
+    state = torch.load(out / "last.pt", weights_only=True, map_location=run.device)
+    run.model.load_state_dict(state["model"])
+    if run.averaged is not None:
+        run.averaged.load_state_dict(state["averaged"])
+    run.optimiser.load_state_dict(state["optimiser"])
+    run.scheduler.load_state_dict(state["scheduler"])
+    torch.set_rng_state(state["torch_rng"].cpu())  # map_location moved it to the device
+    if "cuda_rng" in state:
+        torch.cuda.set_rng_state(state["cuda_rng"].cpu())
+    log = json.loads((out / "log.json").read_text())
+    changed = {k: getattr(cfg, k) for k in RESUMABLE if log["config"][k] != getattr(cfg, k)}
+    log.setdefault("resumes", []).append({"after_epoch": state["epoch"] + 1, "command": run.command, **changed})
+    log["config"] = asdict(cfg)
+    run.log = log
+    run.next_epoch, run.best, run.bad_epochs = state["epoch"] + 1, state["best"], state["bad_epochs"]
+    print(f"resuming after epoch {state['epoch'] + 1} (best valid NLL {run.best:.4f})", file=sys.stderr)
+
+
+def _epoch(run: _Run, tunes: _Tunes, epoch: int) -> dict:
+    """Train on the batches of 0-based ``epoch``, then validate; returns the epoch's log entry."""
+    cfg, model, device = run.cfg, run.model, run.device
+    folkrnn_way = cfg.recipe == "folkrnn"
+    model.train()
+    rng = np.random.default_rng([cfg.seed, epoch])  # per-epoch stream: resume is exact
+    started, seen, total_loss = time.perf_counter(), 0, 0.0
+    lr = run.optimiser.param_groups[0]["lr"]  # at the epoch's first step
+    bar = tqdm(
+        length_batches(tunes.train, cfg.batch_size, rng),
+        total=tunes.batches_per_epoch(cfg.batch_size), desc=f"epoch {epoch + 1}/{cfg.epochs}",
+        mininterval=1.0 if sys.stderr.isatty() else 30.0,
+    )
+    for inputs, targets in bar:
+        x, y = torch.from_numpy(inputs).to(device), torch.from_numpy(targets).to(device)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=run.bf16):
+            logits = model(x).logits
+        losses = token_nll(logits, y)
+        n = int((y != PAD_TARGET).sum())
+        loss = per_tune_loss(losses, y) if folkrnn_way else losses.sum() / n
+        run.optimiser.zero_grad(set_to_none=True)
+        loss.backward()
+        if not folkrnn_way:  # folk-rnn's clipping happened inside the LSTM steps
+            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
+        run.optimiser.step()
+        run.scheduler.step()
+        if run.averaged is not None:
+            run.averaged.update_parameters(model)
+        seen += n
+        total_loss += float(losses.detach().sum())
+        bar.set_postfix(loss=f"{loss.item():.3f}", tok_s=f"{seen / (time.perf_counter() - started):.0f}",
+                        refresh=False)
+    seconds = time.perf_counter() - started
+    valid = nll(run.validated, tunes.valid)
+    return {
+        "epoch": epoch + 1, "train_nll": total_loss / seen, "valid_nll": valid.per_token,
+        "valid_folkrnn_loss": valid.folkrnn_loss, "lr": lr,
+        "seconds": seconds, "tokens_per_s": sum(len(s) - 1 for s in tunes.train) / seconds,
+        "spectrum": spectrum_summary(compute_svd(run.validated.to_weights(tunes.vocabulary))),
+    }
+
+
+def _save(run: _Run, tunes: _Tunes, entry: dict) -> None:
+    """Write OUT/last.safetensors (and best.safetensors when ``entry``'s epoch is the best so far),
+    the full state in last.pt (replaced whole, so an interruption leaves the previous one) and log.json."""
+    out = Path(run.cfg.out)
+    metadata = _metadata(run.cfg, run.log, entry, len(tunes.train), len(tunes.valid), run.bf16, run.command)
+    save_checkpoint(run.validated.to_weights(tunes.vocabulary, metadata), out / "last.safetensors")
+    if run.log["best_epoch"] == entry["epoch"]:
+        (out / "best.safetensors").write_bytes((out / "last.safetensors").read_bytes())
+    torch.save(
+        {"model": run.model.state_dict(), "optimiser": run.optimiser.state_dict(),
+         "scheduler": run.scheduler.state_dict(), "torch_rng": torch.get_rng_state(),
+         **({"cuda_rng": torch.cuda.get_rng_state()} if run.device.type == "cuda" else {}),
+         "epoch": entry["epoch"] - 1, "best": run.best, "bad_epochs": run.bad_epochs,
+         **({} if run.averaged is None else {"averaged": run.averaged.state_dict()})},
+        out / "last.pt.tmp",
+    )
+    (out / "last.pt.tmp").replace(out / "last.pt")
+    (out / "log.json").write_text(json.dumps(run.log, indent=1))
 
 
 _NAMES = {"replica": ("folk-rnn v2 replica (folkrnn-explorer)", "folkrnn-explorer-v2-replica"),

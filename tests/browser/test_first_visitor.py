@@ -10,7 +10,11 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import (
-    APP_SCRIPT, SERVER_START_TIMEOUT_S, _StreamlitServer, app_exceptions, open_app,
+    APP_SCRIPT,
+    SERVER_START_TIMEOUT_S,
+    _StreamlitServer,
+    app_exceptions,
+    open_app,
 )
 
 pytestmark = pytest.mark.browser
