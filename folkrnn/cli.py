@@ -270,7 +270,7 @@ def _train(args) -> int:
 
     given = {k: v for k, v in vars(args).items() if k in {f.name for f in fields(TrainConfig)} and v is not None}
     train(recipe_config(**given), resume=args.resume, command="python -m folkrnn " + shlex.join(sys.argv[1:]),
-          overrides=[k for k in RESUMABLE if k in given])
+          overrides=[k for k in RESUMABLE if k in given], continue_from=given.get("init") if args.resume else None)
     return 0
 
 
@@ -367,7 +367,9 @@ def build_parser() -> argparse.ArgumentParser:
             option["type"] = {"int": int, "float": float}.get(f.type, str)
         p.add_argument(flag, dest=f.name, required=f.default is MISSING, default=None, **option)
     p.add_argument("--resume", action="store_true",
-                   help="continue from OUT/last.pt with its stored settings (--epochs and --dropout may change)")
+                   help="continue from OUT/last.pt with its stored settings (--epochs and --dropout may change); "
+                        "where last.pt is missing (it stays on the machine that trained), --init CHECKPOINT "
+                        "continues OUT/log.json's run from that checkpoint's epoch with a fresh optimiser")
     return parser
 
 

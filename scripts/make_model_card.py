@@ -471,6 +471,10 @@ Targets: s_1/s_2 ≥ 6, {met(s[0] / s[1] >= 6)} ({s[0] / s[1]:.2f}); validation 
 ## Limits
 {'' if len(epochs) >= cfg['epochs'] else f"Trained for {len(epochs)} of the {cfg['epochs']} epochs folk-rnn ran, on one CPU: the weights are those of an unfinished run, and the table above shows where it was heading. "}A third of data_v2 with batches of 50 makes {math.ceil(w.metadata['provenance']['train_tunes'] / cfg['batch_size'])} updates
 an epoch where folk-rnn made about 450, so an epoch here is a third of one of folk-rnn's.
+
+To continue the run where `last.pt` is not at hand (another machine), from the shipped epoch with a
+fresh optimiser: `mkdir -p {cfg['out']} && cp {Path(run).as_posix()}/log.json {cfg['out']}/ && python -m folkrnn train
+--resume --data {cfg['data']} --out {cfg['out']} --init faithful`.
 """
 
 

@@ -89,6 +89,47 @@ def test_log_checkpoint_and_resumed_dropout(data, tmp_path):
     assert resumed["resumes"][0]["dropout"] == 0.3
 
 
+def test_a_run_without_its_last_pt_continues_from_a_checkpoint_of_one_of_its_epochs(data, tmp_path, monkeypatch):
+    import folkrnn.train.loop as training
+
+    out = tmp_path / "run"
+    straight = train(config(data, out, 3, 0.0))
+    real_nll, validations = training.nll, []
+
+    def stop_at_epoch_3(*args, **kwargs):
+        validations.append(1)
+        if len(validations) == 3:
+            raise KeyboardInterrupt
+        return real_nll(*args, **kwargs)
+
+    monkeypatch.setattr(training, "nll", stop_at_epoch_3)  # the same seeded run, stopped after epoch 2
+    with pytest.raises(KeyboardInterrupt):
+        train(config(data, tmp_path / "two", 3, 0.0))
+    monkeypatch.setattr(training, "nll", real_nll)
+    (out / "epoch2.safetensors").write_bytes((tmp_path / "two" / "last.safetensors").read_bytes())
+    (out / "last.pt").unlink()  # another machine: the log and the checkpoints came, last.pt did not
+    with pytest.raises(ValueError, match="last.pt is missing.*--init CHECKPOINT"):
+        train(config(data, out, 3, 0.0), resume=True, command="resume")
+    assert len(json.loads((out / "log.json").read_text())["epochs"]) == 3  # the log is left as it was
+
+    log = train(config(data, out, 3, 0.0), resume=True, command="continue",
+                continue_from=str(out / "epoch2.safetensors"))
+    assert [e["epoch"] for e in log["epochs"]] == [1, 2, 3]
+    assert log["epochs"][:2] == straight["epochs"][:2]  # kept as logged; epoch 3 is trained again
+    assert log["resumes"] == [{"after_epoch": 2, "command": "continue", "weights": str(out / "epoch2.safetensors"),
+                               "optimiser": "fresh (no last.pt)"}]
+    assert log["epochs"][2]["lr"] == pytest.approx(straight["epochs"][2]["lr"])  # the schedule moved on to epoch 3
+    assert load_model(out / "last.safetensors").metadata["training"]["epoch"] == 3
+
+
+def test_a_checkpoint_of_no_epoch_of_the_run_is_refused(data, tmp_path):
+    out = tmp_path / "run"
+    train(config(data, out, 1, 0.0))
+    (out / "last.pt").unlink()
+    with pytest.raises(ValueError, match="names no epoch of the run"):
+        train(config(data, out, 2, 0.0), resume=True, continue_from="replica")  # the embedded model: no such epoch
+
+
 def test_init_starts_from_a_checkpoint(data, tmp_path):
     first = tmp_path / "first"
     train(config(data, first, 1))

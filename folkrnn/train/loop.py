@@ -124,12 +124,16 @@ class _Run:
             self.bad_epochs += 1
 
 
-def train(cfg: TrainConfig, resume: bool = False, command: str = "", overrides=RESUMABLE) -> dict:
+def train(cfg: TrainConfig, resume: bool = False, command: str = "", overrides=RESUMABLE,
+          continue_from: str | None = None) -> dict:
     """Train, checkpointing every epoch; returns the training log.
 
     ``resume`` continues the run in ``cfg.out`` with the configuration stored there, except the
     settings named in ``overrides`` (some of :data:`RESUMABLE`: the epoch budget, the dropout rate),
     which are taken from ``cfg``; each resume is recorded in the log with the settings it changed.
+    Where OUT/last.pt is gone (it stays on the machine that trained) but OUT/log.json is there,
+    ``continue_from`` names a checkpoint of the run (e.g. the shipped best epoch) to continue from,
+    with a fresh optimiser (:func:`_continue`).
     """
     cfg = _settings(cfg, resume, overrides)
     if cfg.threads:
@@ -140,6 +144,8 @@ def train(cfg: TrainConfig, resume: bool = False, command: str = "", overrides=R
     run = _start(cfg, tunes, command)
     if resume and (Path(cfg.out) / "last.pt").exists():
         _restore(run)
+    elif resume and (Path(cfg.out) / "log.json").exists():
+        _continue(run, tunes, continue_from)
     for epoch in range(run.next_epoch, cfg.epochs):
         if run.bad_epochs >= cfg.patience:
             break
@@ -206,6 +212,39 @@ def _restore(run: _Run) -> None:
     run.log = log
     run.next_epoch, run.best, run.bad_epochs = state["epoch"] + 1, state["best"], state["bad_epochs"]
     print(f"resuming after epoch {state['epoch'] + 1} (best valid NLL {run.best:.4f})", file=sys.stderr)
+
+
+def _continue(run: _Run, tunes: _Tunes, weights: str | None) -> None:
+    """Continue OUT/log.json's run without its last.pt: from the checkpoint ``weights`` of one of its
+    epochs (its metadata's ``training.epoch``), the log cut back to that epoch, the schedule moved on
+    to it, and a fresh optimiser (RMSprop's and Adam's running averages start again from zero)."""
+    out = Path(run.cfg.out)
+    if weights is None:
+        raise ValueError(f"{out}/last.pt is missing, so the run cannot resume exactly; to continue from one of "
+                         f"its checkpoints with a fresh optimiser, pass --init CHECKPOINT (e.g. {out}/best.safetensors)")
+    start = load_model(weights)
+    epoch = start.metadata.get("training", {}).get("epoch")
+    log = json.loads((out / "log.json").read_text())
+    if not isinstance(epoch, int) or not 1 <= epoch <= len(log["epochs"]):
+        raise ValueError(f"{weights}: its metadata names no epoch of the run in {out} (epoch {epoch!r}, "
+                         f"{len(log['epochs'])} logged)")
+    run.model.load_state_dict(FolkRNN.from_weights(start).state_dict())
+    if run.averaged is not None:
+        run.averaged.module.load_state_dict(run.model.state_dict())
+    steps = epoch * tunes.batches_per_epoch(run.cfg.batch_size)
+    run.scheduler.last_epoch = steps
+    for group, base, factor in zip(run.optimiser.param_groups, run.scheduler.base_lrs, run.scheduler.lr_lambdas):
+        group["lr"] = base * factor(steps)
+    log["epochs"] = log["epochs"][:epoch]
+    nll = [e["valid_nll"] for e in log["epochs"]]
+    best = int(np.argmin(nll))
+    log["best_epoch"] = best + 1
+    log.setdefault("resumes", []).append({"after_epoch": epoch, "command": run.command, "weights": str(weights),
+                                          "optimiser": "fresh (no last.pt)"})
+    log["config"] = asdict(run.cfg)
+    run.log, run.next_epoch, run.best, run.bad_epochs = log, epoch, nll[best], epoch - 1 - best
+    print(f"continuing after epoch {epoch} from {weights} with a fresh optimiser (best valid NLL {run.best:.4f})",
+          file=sys.stderr)
 
 
 def _epoch(run: _Run, tunes: _Tunes, epoch: int) -> dict:
