@@ -9,17 +9,17 @@ import numpy as np
 import pandas as pd
 
 from folkrnn import CATEGORIES, ModelWeights, SoftmaxSVD, Vocabulary
+from folkrnn.analysis.comparison import Match
 from folkrnn.analysis.directions import LogitDecomposition
 from folkrnn.analysis.input_layer import MatrixSpectrum
 from folkrnn.analysis.internals import unit_peaks
+from folkrnn.analysis.lens import LogitLens
 from folkrnn.analysis.spectrum import ORIGINAL_V2, original_pushes, push_text, top_pushed_tokens
 from folkrnn.analysis.truncation import Truncation
+from folkrnn.analysis.usage import DirectionUsage
 from folkrnn.vocab import END, START, token_category
 
-if TYPE_CHECKING:  # torch-side types, for annotations only: this module stays numpy-only
-    from folkrnn.analysis.comparison import Match
-    from folkrnn.analysis.lens import LogitLens
-    from folkrnn.analysis.usage import DirectionUsage
+if TYPE_CHECKING:  # for annotations only: the tables need not load the compose tier
     from folkrnn.compose.sampling import Tune
 
 

@@ -17,10 +17,10 @@ from .models import embedded_model, original_model
 # Each option's text is its URL value (a bound radio with a format_func would write the formatted
 # label instead), so the texts are short: ?model=Faithful.
 SOURCES = {
-    "Replica": "embedded: trained by this project with Adam (the default)",
-    "Faithful": "embedded: trained the way folk-rnn trained v2 (an unfinished run: see MODEL_CARD.md)",
-    "Upload": "a folk-rnn .pkl or a project .safetensors",
-    "Original": "folk-rnn v2's published weights (download)",
+    "Replica": "embedded, trained with Adam (default)",
+    "Faithful": "embedded, folk-rnn's own recipe (unfinished)",
+    "Upload": "a .pkl or .safetensors file",
+    "Original": "folk-rnn v2's weights (download)",
 }
 EMBEDDED = {"Replica": "replica", "Faithful": "faithful"}  # option -> folkrnn.io.loading.EMBEDDED_MODELS key
 MAX_UPLOAD_BYTES = 50 * 2**20  # matches server.maxUploadSize in .streamlit/config.toml
