@@ -333,6 +333,16 @@ def test_compare_with_an_uploaded_model():
     np.testing.assert_allclose(matches["abs_cosine"], c.max(axis=1), atol=1e-6)
 
 
+def test_compare_with_the_faithful_replica_as_model_b(monkeypatch):
+    faithful = random_weights(hidden=H, seed=23)
+    monkeypatch.setattr(explorer.session, "embedded_model", lambda name="replica": faithful if name == "faithful" else WEIGHTS)
+    at = _app(page="compare", params={"other": "Faithful", "k": "3"})
+    _ok(at)
+    assert not at.error
+    direct = _angles(WEIGHTS.V, faithful.V, 3)
+    assert float(_metric(at, "Smallest angle").rstrip("°")) == pytest.approx(direct.min(), abs=0.01)
+
+
 def test_compare_refuses_a_bad_upload_and_stays_usable():
     at = _app(page="compare", params={"other": "Upload"})
     at.file_uploader(key="other_file").set_value(("bad.pkl", b"not a model at all", "application/octet-stream"))
