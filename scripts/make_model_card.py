@@ -56,15 +56,21 @@ PHRASE = 6  # tokens in a phrase, for how close a validation tune comes to the t
 OVERLAP_BINS = (0.0, 0.1, 0.3, 0.6, 1.0)
 
 
-def measure(model: str, data: Path, runs: list[Path], discarded: list[Path], part5: Path, n_samples: int) -> dict:
+def split_sequences(weights, tunes: list[list[str]]) -> tuple[list, np.ndarray, np.ndarray]:
+    """The tunes encoded for ``weights``, and its training and validation indices (the split its
+    training recorded)."""
+    sequences = encode_tunes(tunes, weights.vocabulary)
+    split = weights.metadata["training"]["config"]
+    return (sequences, *validation_split(len(sequences), split["valid_fraction"], split["seed"]))
+
+
+def measure(model: str, tunes: list[list[str]], runs: list[Path], discarded: list[Path], part5: Path,
+            n_samples: int) -> dict:
     """Every figure of one embedded model's section."""
     weights = load_model(model)
     net = FolkRNN.from_weights(weights)
     training = weights.metadata["training"]
-    tunes = read_transcriptions(data)
-    sequences = encode_tunes(tunes, weights.vocabulary)
-    split = training["config"]
-    train_idx, valid_idx = validation_split(len(sequences), split["valid_fraction"], split["seed"])
+    sequences, train_idx, valid_idx = split_sequences(weights, tunes)
     started = time.perf_counter()
     valid_sequences = [sequences[i] for i in valid_idx]
     valid = nll(net, valid_sequences)
@@ -482,16 +488,16 @@ def _pushes(summary: dict, key: str) -> str:
     return push_text(summary["pushes"][key])
 
 
-def embedded_figures(tunes: list[list[str]]) -> dict[str, dict]:
-    """Each embedded model's validation NLL per token and spectrum summary, from its shipped file."""
+def embedded_figures(tunes: list[list[str]], measured: dict[str, float]) -> dict[str, dict]:
+    """Each embedded model's validation NLL per token (from ``measured`` where the section's measure
+    has it) and spectrum summary, from its shipped file."""
     figures = {}
     for name in EMBEDDED_MODELS:
         weights = load_model(name)
-        split = weights.metadata["training"]["config"]
-        sequences = encode_tunes(tunes, weights.vocabulary)
-        _, valid_idx = validation_split(len(sequences), split["valid_fraction"], split["seed"])
-        valid = nll(FolkRNN.from_weights(weights), [sequences[i] for i in valid_idx])
-        figures[name] = {"name": weights.name, "valid": valid.per_token,
+        if name not in measured:
+            sequences, _, valid_idx = split_sequences(weights, tunes)
+            measured = {**measured, name: nll(FolkRNN.from_weights(weights), [sequences[i] for i in valid_idx]).per_token}
+        figures[name] = {"name": weights.name, "valid": measured[name],
                          "summary": spectrum_summary(softmax_svd(weights), directions=3, k=3)}
     return figures
 
@@ -581,11 +587,12 @@ def main() -> None:
     runs = args.run or [ROOT / ("runs/replica" if args.model == DEFAULT_MODEL else "docs/training/folkrnn_recipe")]
     torch.manual_seed(0)
     part5 = args.part5 or args.data.with_name("part5_tune.txt")
-    m = measure(args.model, args.data, runs, args.discarded, part5, args.samples)
+    tunes = read_transcriptions(args.data)
+    m = measure(args.model, tunes, runs, args.discarded, part5, args.samples)
     render = render_replica if args.model == DEFAULT_MODEL else render_faithful
     command = "python scripts/make_model_card.py " + " ".join(sys.argv[1:])
-    tunes = read_transcriptions(args.data)
-    write_card(args.out, {"comparison": render_comparison(embedded_figures(tunes), len(tunes), command),
+    figures = embedded_figures(tunes, {args.model: m["valid"].per_token})
+    write_card(args.out, {"comparison": render_comparison(figures, len(tunes), command),
                           args.model: render(m, args.data)})
     print(f"wrote {args.out} ({m['measure_seconds']:.0f} s; {args.model}: valid {m['valid'].per_token:.4f}, "
           f"sampled well-formed {m['sampled_share']:.1%} vs data {m['data_share']:.1%}; {platform.machine()})")
