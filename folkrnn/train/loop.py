@@ -235,14 +235,13 @@ def _continue(run: _Run, tunes: _Tunes, weights: str | None) -> None:
     run.scheduler.last_epoch = steps
     for group, base, factor in zip(run.optimiser.param_groups, run.scheduler.base_lrs, run.scheduler.lr_lambdas):
         group["lr"] = base * factor(steps)
-    log["epochs"] = log["epochs"][:epoch]
-    nll = [e["valid_nll"] for e in log["epochs"]]
-    best = int(np.argmin(nll))
-    log["best_epoch"] = best + 1
+    kept, log["epochs"] = log["epochs"][:epoch], []
     log.setdefault("resumes", []).append({"after_epoch": epoch, "command": run.command, "weights": str(weights),
                                           "optimiser": "fresh (no last.pt)"})
     log["config"] = asdict(run.cfg)
-    run.log, run.next_epoch, run.best, run.bad_epochs = log, epoch, nll[best], epoch - 1 - best
+    run.log, run.next_epoch = log, epoch
+    for entry in kept:  # the best epoch and early stopping's count, as the run kept them
+        run.record(entry)
     print(f"continuing after epoch {epoch} from {weights} with a fresh optimiser (best valid NLL {run.best:.4f})",
           file=sys.stderr)
 
