@@ -394,6 +394,34 @@ def spectrum_plot(log: dict, path: Path) -> Path:
     return path
 
 
+def summed_loss_share(share: float, length: float) -> float:
+    """The share epsilon would leave of RMSprop's step (sqrt(a / (a + epsilon)), see
+    :func:`folkrnn.train.folkrnn_recipe.epsilon_share`) had every gradient been ``length`` times larger,
+    as the summed per-tune loss of 89564f5 makes it: a grows by length^2. Monotone in ``share``,
+    so it maps a median to the median."""
+    ratio = share**2 / (1 - share**2)  # a / epsilon
+    return math.sqrt(length**2 * ratio / (length**2 * ratio + 1))
+
+
+def _epsilon_note(epochs: list[dict], length: float) -> str:
+    """What epsilon left of RMSprop's steps at the last epoch that logged it, and what it would
+    leave under the summed loss."""
+    logged = [e for e in epochs if "epsilon_share" in e]
+    if not logged:
+        return ""
+    last = logged[-1]
+    shares = ", ".join(f"{kind} {share:.3f}" for kind, share in last["epsilon_share"].items())
+    summed = ", ".join(f"{kind} {summed_loss_share(share, length):.3f}"
+                       for kind, share in last["epsilon_share"].items())
+    return f"""
+Why it is slow: RMSprop divides each gradient by sqrt(a + ε), a the running mean of its squares.
+Where a is small against ε = 1e-6, ε sets the step, and it is smaller than the lr-sized step
+RMSprop is meant to take. The median share sqrt(a / (a + ε)) that ε leaves of that step, per kind
+of parameter, at epoch {last['epoch']} (logged from epoch {logged[0]['epoch']} on, the column ε's share above): {shares}.
+With the loss summed per tune (89564f5, after v2) every gradient is about a tune's length
+({length:.0f} tokens on average) larger, and the same gradients would leave {summed}."""
+
+
 def render_faithful(m: dict, data: Path) -> str:
     """The faithful replica's section: folk-rnn's recipe, its epochs and how far it got."""
     w, t, log = m["weights"], m["training"], m["logs"][-1]
@@ -405,7 +433,7 @@ def render_faithful(m: dict, data: Path) -> str:
         f"| {e['epoch']} | {e['train_nll']:.4f} | {e['valid_nll']:.4f} | {e['valid_folkrnn_loss']:.4f} "
         f"| {' | '.join(f'{x:.2f}' for x in e['spectrum']['s'])} | {e['spectrum']['s1_over_s2']:.2f} "
         f"| {push_text(e['spectrum']['pushes']['-u1'][:2])} | {push_text(e['spectrum']['pushes']['+u1'][:2])} "
-        f"| {e['seconds']:.0f} |"
+        f"| {e['epsilon_share']['W_hid'] if 'epsilon_share' in e else '–'} | {e['seconds']:.0f} |"
         for e in epochs)
     ratio_trend = _trend(epochs, lambda e: e["spectrum"]["s1_over_s2"])
     s1_trend = _trend(epochs, lambda e: e["spectrum"]["s"][0])
@@ -452,9 +480,10 @@ Reproduce (from the repository root, with the data beside it):{_data_note(m['log
 
 Over the last epochs s_1/s_2 changed by {ratio_trend:+.3f} per epoch, s_1 by {s1_trend:+.2f} and the
 validation NLL by {nll_trend:+.4f}. The Spectrum page draws the same chart for this model.
+{_epsilon_note(epochs, m['train'].tokens / m['train'].tunes + 1)}
 
-| epoch | train NLL (dropout on) | validation NLL | folk-rnn's loss | s_1 | s_2 | s_3 | s_1/s_2 | top of softmax(v − s_1 u_1) | top of softmax(v + s_1 u_1) | seconds |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+| epoch | train NLL (dropout on) | validation NLL | folk-rnn's loss | s_1 | s_2 | s_3 | s_1/s_2 | top of softmax(v − s_1 u_1) | top of softmax(v + s_1 u_1) | ε's share, W_hid | seconds |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 {rows}
 
 ## Results

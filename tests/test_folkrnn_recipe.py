@@ -13,7 +13,7 @@ from folkrnn.io.loading import load_model
 from folkrnn.music.transcriptions import PAD_TARGET
 from folkrnn.network.model import FolkRNN, FolkRNNConfig, _clipped_steps
 from folkrnn.train.config import TrainConfig, recipe_config
-from folkrnn.train.folkrnn_recipe import LasagneRMSprop, epoch_lr, lasagne_init_, per_tune_loss
+from folkrnn.train.folkrnn_recipe import LasagneRMSprop, epoch_lr, epsilon_share, lasagne_init_, per_tune_loss
 from folkrnn.train.loop import train
 
 
@@ -65,6 +65,31 @@ def test_rmsprop_is_lasagnes():
         accu = 0.9 * accu + 0.1 * g**2
         p = p - 0.003 * g / np.sqrt(accu + 1e-6)
     np.testing.assert_allclose(param.detach().numpy(), p, rtol=1e-12)
+
+
+def test_epsilon_share_by_hand():
+    """Gradients of known size per parameter kind: the share epsilon leaves of the normalised step
+    is sqrt(a / (a + 1e-6)), a = 0.1 g^2 after one step, its median over the kind's entries."""
+    model = FolkRNN(FolkRNNConfig(hidden_size=8, num_layers=2))
+    optimiser = LasagneRMSprop([p for p in model.parameters() if p.requires_grad])
+    scale = {"weight_ih": 1e-2, "weight_hh": 1e-4, "bias_ih": 1e-3, "h0": 1e-5, "c0": 1e-5,
+             "softmax.weight": 1e-1, "softmax.bias": 1e-6}
+    rng = np.random.default_rng(0)
+    by_kind = {}
+    for name, p in model.named_parameters():
+        if p.requires_grad:
+            size = next(v for k, v in scale.items() if k in name)
+            g = rng.uniform(0.5, 1.5, size=p.shape) * size
+            p.grad = torch.from_numpy(g).to(p.dtype)
+            by_kind.setdefault(size, []).append(g.ravel())
+    optimiser.step()
+    expected = {size: float(np.median(np.sqrt(0.1 * np.concatenate(g) ** 2 / (0.1 * np.concatenate(g) ** 2 + 1e-6))))
+                for size, g in by_kind.items()}
+    shares = epsilon_share(model, optimiser)
+    assert set(shares) == {"W_in", "W_hid", "b", "init", "V", "v"}
+    for kind, size in [("W_in", 1e-2), ("W_hid", 1e-4), ("b", 1e-3), ("init", 1e-5), ("V", 1e-1), ("v", 1e-6)]:
+        assert shares[kind] == pytest.approx(expected[size], abs=1e-4)
+    assert shares["V"] > 0.99 and shares["W_hid"] < 0.05  # gradients set V's step, epsilon W_hid's
 
 
 def test_learning_rate_follows_train_rnn_loop():
@@ -135,6 +160,8 @@ def test_training_the_folkrnn_way_logs_the_spectrum(tmp_path):
         assert spectrum["s"] == sorted(spectrum["s"], reverse=True) and len(spectrum["s"]) == 3
         assert spectrum["s1_over_s2"] == pytest.approx(spectrum["s"][0] / spectrum["s"][1])
         assert set(spectrum["pushes"]) == {"+u1", "-u1", "+u2", "-u2", "+u3", "-u3"}
+        assert set(entry["epsilon_share"]) == {"W_in", "W_hid", "b", "init", "V", "v"}
+        assert all(0 <= share <= 1 for share in entry["epsilon_share"].values())
     assert json.loads((tmp_path / "run" / "log.json").read_text())["config"]["recipe"] == "folkrnn"
     training = load_model(tmp_path / "run" / "last.safetensors").metadata["training"]
     assert training["epoch"] == 3 and training["config"]["recipe"] == "folkrnn"

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 spec = importlib.util.spec_from_file_location("make_model_card", ROOT / "scripts" / "make_model_card.py")
@@ -115,3 +116,12 @@ def test_the_cards_overlap_bands_add_up_to_its_validation_figure():
     assert sum(number(tokens) for _, tokens, _ in bands) == number(validation.group(3))
     mean = sum(number(tokens) * float(nll) for _, tokens, nll in bands) / number(validation.group(3))
     assert abs(mean - float(validation.group(1))) < 1e-4
+
+
+def test_summed_loss_share_scales_the_running_average_by_the_length_squared():
+    epsilon = 1e-6
+    for a in (1e-12, 1e-9, 1e-7, 1e-4):
+        share = np.sqrt(a / (a + epsilon))
+        assert make_model_card.summed_loss_share(share, 1.0) == pytest.approx(share, rel=1e-9)
+        assert make_model_card.summed_loss_share(share, 170.0) == pytest.approx(np.sqrt(170.0**2 * a / (170.0**2 * a + epsilon)),
+                                                                     rel=1e-9)

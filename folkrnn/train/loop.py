@@ -42,7 +42,7 @@ from ..network.evaluation import nll
 from ..network.model import FolkRNN, FolkRNNConfig
 from ..vocab import Vocabulary, folkrnn_v2_vocabulary
 from .config import RESUMABLE, TrainConfig
-from .folkrnn_recipe import epoch_lr, folkrnn_optimiser, lasagne_init_, per_tune_loss
+from .folkrnn_recipe import epoch_lr, epsilon_share, folkrnn_optimiser, lasagne_init_, per_tune_loss
 
 
 def bf16_supported() -> bool:
@@ -280,11 +280,12 @@ def _epoch(run: _Run, tunes: _Tunes, epoch: int) -> dict:
                         refresh=False)
     seconds = time.perf_counter() - started
     valid = nll(run.validated, tunes.valid)
+    epsilon = {"epsilon_share": epsilon_share(model, run.optimiser)} if folkrnn_way else {}
     return {
         "epoch": epoch + 1, "train_nll": total_loss / seen, "valid_nll": valid.per_token,
         "valid_folkrnn_loss": valid.folkrnn_loss, "lr": lr,
         "seconds": seconds, "tokens_per_s": sum(len(s) - 1 for s in tunes.train) / seconds,
-        "spectrum": spectrum_summary(compute_svd(run.validated.to_weights(tunes.vocabulary))),
+        "spectrum": spectrum_summary(compute_svd(run.validated.to_weights(tunes.vocabulary))), **epsilon,
     }
 
 
