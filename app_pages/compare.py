@@ -1,6 +1,5 @@
 """Compare models: two softmax layers side by side, their spectra and their singular subspaces."""
 
-import numpy as np
 import streamlit as st
 
 from explorer import models
@@ -51,9 +50,9 @@ result = compare_softmax(svd_a, svd_b, k)
 angles = angles_frame({"A vs B": result.angles, "A vs a random subspace": result.random_angles})
 m = st.columns(3)
 m[0].metric("Smallest angle", f"{result.angles[0]:.2f}°")
-m[1].metric("Median angle", f"{np.median(result.angles):.2f}°",
-            delta=f"random: {np.median(result.random_angles):.1f}°", delta_color="off")
-m[2].metric("Angles under 10°", f"{int((result.angles < 10).sum())} of {k}")
+m[1].metric("Median angle", f"{result.median_angle:.2f}°",
+            delta=f"random: {result.random_median_angle:.1f}°", delta_color="off")
+m[2].metric("Angles under 10°", f"{result.angles_under(10)} of {k}")
 chart_with_csv("principal_angles", angles, angles_chart, angles)
 cos = cosines_frame(result.cosines)
 chart_with_csv("abs_cosines", cos, cosine_heatmap, cos)

@@ -131,3 +131,14 @@ def test_random_reference_angles_are_those_of_a_seeded_gaussian_subspace():
     np.testing.assert_allclose(result.random_angles, np.degrees(np.arccos(np.clip(cos, -1, 1))), atol=1e-6)
     assert not np.allclose(compare_softmax(softmax_svd(a), softmax_svd(b), 4, seed=4).random_angles,
                            result.random_angles)
+
+
+def test_summary_figures_of_a_comparison():
+    a, b = random_weights(hidden=10, seed=8), random_weights(hidden=10, seed=9)
+    result = compare_softmax(softmax_svd(a), softmax_svd(b), 5)
+    assert result.median_angle == pytest.approx(sorted(result.angles)[2])  # k = 5: the third smallest
+    assert result.random_median_angle == pytest.approx(sorted(result.random_angles)[2])
+    for degrees in (0.0, float(result.angles[1]) + 1e-9, 90.5):
+        assert result.angles_under(degrees) == sum(1 for angle in result.angles if angle < degrees)
+    same = compare_softmax(softmax_svd(a), softmax_svd(a), 5)
+    assert same.angles_under(1e-3) == 5 and same.median_angle < 1e-3

@@ -100,6 +100,19 @@ class SoftmaxComparison:
     matches: list[Match]
     random_angles: np.ndarray  # (k,) angles between span(u_1..u_k) of A and a random k-dimensional subspace
 
+    @property
+    def median_angle(self) -> float:
+        return float(np.median(self.angles))
+
+    @property
+    def random_median_angle(self) -> float:
+        """The median angle to a random subspace: what "far apart" means for these k and tokens."""
+        return float(np.median(self.random_angles))
+
+    def angles_under(self, degrees: float) -> int:
+        """How many principal angles are below ``degrees``: directions the two models share."""
+        return int((self.angles < degrees).sum())
+
 
 def compare_softmax(a: SoftmaxSVD, b: SoftmaxSVD, k: int, seed: int = 0) -> SoftmaxComparison:
     """Principal angles and best matches between the top-k left singular vectors of two models, and
