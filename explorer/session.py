@@ -40,6 +40,7 @@ def _uploaded(key: str, keep: str) -> ModelWeights | None:
     if state.get(f"{key}_upload_id") != file.file_id:
         state[f"{key}_upload_id"] = file.file_id
         state.pop(f"{key}_uploaded", None)
+        state.pop(f"{key}_upload_error", None)  # a new file's outcome replaces the last one's
         try:
             state[f"{key}_uploaded"] = load_bytes(file.getvalue(), MAX_UPLOAD_BYTES)
         except ModelFileError as exc:

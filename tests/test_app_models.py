@@ -59,6 +59,15 @@ def test_uploaded_checkpoint_becomes_the_model(app):
     assert "2 × 8 LSTM" in sidebar_caption(app)
 
 
+def test_a_good_file_after_a_bad_one_replaces_its_error(app):
+    upload(app, "broken.safetensors", b"not a checkpoint")
+    assert app.error and "Could not load broken.safetensors" in app.error[0].value
+    assert "model_upload_error" in app.session_state
+    upload(app, "small.safetensors", to_bytes(random_weights(hidden=8, layers=2, seed=4)))
+    assert not app.error and "2 × 8 LSTM" in sidebar_caption(app)
+    assert "model_upload_error" not in app.session_state  # no stale error left for a later rerun
+
+
 def test_hostile_and_malformed_uploads_keep_the_previous_model(app, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     marker = tmp_path / "PWNED"
