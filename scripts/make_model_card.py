@@ -567,8 +567,9 @@ Measured from the shipped files by `{command}` (any `--model` rewrites this sect
 | --- | --- | --- | --- | --- | --- |
 {chr(10).join(rows)}
 
-Of the two, **{best}** has the lower validation NLL and **{closest}** the s_1/s_2 closer to the
-original's.
+Of the two, {f"**{best}** has both the lower validation NLL and the s_1/s_2 closer to the original's"
+             if best == closest else
+             f"**{best}** has the lower validation NLL and **{closest}** the s_1/s_2 closer to the original's"}.
 
 The three likeliest tokens of softmax(v ± s_i u_i), next to what the blog reports for the original.
 A singular pair's sign is arbitrary (u_i, w_i and −u_i, −w_i are both singular pairs); the blog names

@@ -80,6 +80,9 @@ def test_the_comparison_puts_each_push_next_to_the_blogs():
     assert "| +u_3 | “>” 98% | “+3” 50% | “+3” 50% |" in text
     assert "| +u_1 | — |" in text
     assert "**replica** has the lower validation NLL and **faithful** the s_1/s_2 closer" in text
+    figures["faithful"]["summary"] = summary(20.0)  # now the replica leads on both counts
+    text = make_model_card.render_comparison(figures, 7624, "python scripts/make_model_card.py --data d")
+    assert "**replica** has both the lower validation NLL and the s_1/s_2 closer to the original's." in text
 
 
 def test_phrases_leave_bar_lines_out():
