@@ -399,8 +399,19 @@ def summed_loss_share(share: float, length: float) -> float:
     :func:`folkrnn.train.folkrnn_recipe.epsilon_share`) had every gradient been ``length`` times larger,
     as the summed per-tune loss of 89564f5 makes it: a grows by length^2. Monotone in ``share``,
     so it maps a median to the median."""
+    if share >= 1:  # logged rounded to 4 decimals: epsilon already negligible
+        return 1.0
     ratio = share**2 / (1 - share**2)  # a / epsilon
     return math.sqrt(length**2 * ratio / (length**2 * ratio + 1))
+
+
+def epsilon_outside_share(share: float, epsilon: float = 1e-6) -> float:
+    """The share of the step the same running average would keep had epsilon been added after the
+    square root, as torch.optim.RMSprop does: sqrt(a) / (sqrt(a) + epsilon). Monotone in ``share``."""
+    if share >= 1:
+        return 1.0
+    root = math.sqrt(epsilon * share**2 / (1 - share**2))  # sqrt(a)
+    return root / (root + epsilon)
 
 
 def _epsilon_note(epochs: list[dict], length: float) -> str:
@@ -410,16 +421,22 @@ def _epsilon_note(epochs: list[dict], length: float) -> str:
     if not logged:
         return ""
     last = logged[-1]
+    w_hid = last["epsilon_share"]["W_hid"]
     shares = ", ".join(f"{kind} {share:.3f}" for kind, share in last["epsilon_share"].items())
     summed = ", ".join(f"{kind} {summed_loss_share(share, length):.3f}"
                        for kind, share in last["epsilon_share"].items())
+    outside = ", ".join(f"{kind} {epsilon_outside_share(share):.3f}"
+                        for kind, share in last["epsilon_share"].items())
     return f"""
 Why it is slow: RMSprop divides each gradient by sqrt(a + ε), a the running mean of its squares.
 Where a is small against ε = 1e-6, ε sets the step, and it is smaller than the lr-sized step
 RMSprop is meant to take. The median share sqrt(a / (a + ε)) that ε leaves of that step, per kind
 of parameter, at epoch {last['epoch']} (logged from epoch {logged[0]['epoch']} on, the column ε's share above): {shares}.
 With the loss summed per tune (89564f5, after v2) every gradient is about a tune's length
-({length:.0f} tokens on average) larger, and the same gradients would leave {summed}."""
+({length:.0f} tokens on average) larger, and the same gradients would leave {summed}; with ε
+added after the square root (torch.optim.RMSprop) the same running averages would leave {outside}.
+From the same gradients, either change makes the recurrent weights' steps about
+{summed_loss_share(w_hid, length) / w_hid:.0f} times larger (W_hid's median share against {w_hid:.3f})."""
 
 
 def render_faithful(m: dict, data: Path) -> str:

@@ -128,3 +128,22 @@ def test_summed_loss_share_scales_the_running_average_by_the_length_squared():
         assert make_model_card.summed_loss_share(share, 1.0) == pytest.approx(share, rel=1e-9)
         assert make_model_card.summed_loss_share(share, 170.0) == pytest.approx(np.sqrt(170.0**2 * a / (170.0**2 * a + epsilon)),
                                                                      rel=1e-9)
+
+
+def test_epsilon_outside_share_is_torchs_rmsprop_denominator():
+    epsilon = 1e-6
+    for a in (1e-14, 1e-10, 1e-8, 1e-4):
+        share = np.sqrt(a / (a + epsilon))
+        assert make_model_card.epsilon_outside_share(share) == pytest.approx(np.sqrt(a) / (np.sqrt(a) + epsilon),
+                                                                             rel=1e-6)
+    assert make_model_card.epsilon_outside_share(1.0) == make_model_card.summed_loss_share(1.0, 170.0) == 1.0
+
+
+def test_epsilon_note_reads_the_last_logged_epoch():
+    shares = {"W_in": 0.02, "W_hid": 0.025, "b": 0.2, "init": 0.1, "V": 0.04, "v": 0.2}
+    epochs = [{"epoch": 1}, {"epoch": 2, "epsilon_share": {**shares, "W_hid": 0.5}}, {"epoch": 3, "epsilon_share": shares}]
+    note = make_model_card._epsilon_note(epochs, 170.0)
+    assert "at epoch 3 (logged from epoch 2 on" in note and "W_hid 0.025" in note
+    summed = make_model_card.summed_loss_share(0.025, 170.0)
+    assert f"W_hid {summed:.3f}" in note and f"about\n{summed / 0.025:.0f} times larger" in note
+    assert make_model_card._epsilon_note(epochs[:1], 170.0) == ""
