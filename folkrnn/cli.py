@@ -367,7 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
             option["type"] = {"int": int, "float": float}.get(f.type, str)
         p.add_argument(flag, dest=f.name, required=f.default is MISSING, default=None, **option)
     p.add_argument("--resume", action="store_true",
-                   help="continue from OUT/last.pt with its stored settings (--epochs and --dropout may change); "
+                   help="continue from OUT/last.pt with its stored settings (--epochs, --dropout and --fused may change); "
                         "where last.pt is missing (it stays on the machine that trained), --init CHECKPOINT "
                         "continues OUT/log.json's run from that checkpoint's epoch with a fresh optimiser")
     return parser

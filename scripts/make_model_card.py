@@ -439,6 +439,31 @@ From the same gradients, either change makes the recurrent weights' steps about
 {summed_loss_share(w_hid, length) / w_hid:.0f} times larger (W_hid's median share against {w_hid:.3f})."""
 
 
+PEAK = "gate_grad_peak"  # the log's largest |gate gradient| of the probe batches, per epoch
+
+
+def _clipping(log: dict) -> str:
+    """How the run clipped each step's gate gradients: stepped in Python and clipped, and from the
+    resume that set ``fused`` on, the fused kernel, with the logged peaks that show the clip idle."""
+    clip = log["config"]["clip"]
+    stepped = (f"each step's gate pre-activation gradients clipped elementwise to ±{clip} in the backward pass "
+               "(an autograd function inside an LSTM stepped in Python, as close to Theano's `grad_clip` as "
+               "PyTorch allows)")
+    switch = next((r["after_epoch"] for r in log.get("resumes", []) if r.get("fused")), None)
+    if switch is None and not log["config"].get("fused"):
+        return stepped
+    peaks = [e[PEAK] for e in log["epochs"] if PEAK in e]
+    fused = ("PyTorch's fused LSTM kernel (oneDNN, cuDNN), which cannot clip inside the steps; the same "
+             f"training while no gate gradient reaches ±{clip}")
+    if peaks:
+        fused += (f": the largest logged (4 training batches measured stepped every epoch from epoch "
+                  f"{next(e['epoch'] for e in log['epochs'] if PEAK in e)}) is {max(peaks):.1e}, "
+                  f"{clip / max(peaks):,.0f} times below it")
+    if switch is None:
+        return fused[0].upper() + fused[1:]
+    return f"epochs 1–{switch}: {stepped}; from epoch {switch + 1} (`--fused`): {fused}"
+
+
 def render_faithful(m: dict, data: Path) -> str:
     """The faithful replica's section: folk-rnn's recipe, its epochs and how far it got."""
     w, t, log = m["weights"], m["training"], m["logs"][-1]
@@ -450,7 +475,8 @@ def render_faithful(m: dict, data: Path) -> str:
         f"| {e['epoch']} | {e['train_nll']:.4f} | {e['valid_nll']:.4f} | {e['valid_folkrnn_loss']:.4f} "
         f"| {' | '.join(f'{x:.2f}' for x in e['spectrum']['s'])} | {e['spectrum']['s1_over_s2']:.2f} "
         f"| {push_text(e['spectrum']['pushes']['-u1'][:2])} | {push_text(e['spectrum']['pushes']['+u1'][:2])} "
-        f"| {e['epsilon_share']['W_hid'] if 'epsilon_share' in e else '–'} | {e['seconds']:.0f} |"
+        f"| {e['epsilon_share']['W_hid'] if 'epsilon_share' in e else '–'} "
+        f"| {f'{e[PEAK]:.1e}' if PEAK in e else '–'} | {e['seconds']:.0f} |"
         for e in epochs)
     ratio_trend = _trend(epochs, lambda e: e["spectrum"]["s1_over_s2"])
     s1_trend = _trend(epochs, lambda e: e["spectrum"]["s"][0])
@@ -478,7 +504,7 @@ commit 50b7c67 left it (2015-10-16; the next change, 89564f5, is of 2016-03-16) 
 | optimiser | Lasagne's rmsprop: lr {cfg['lr']}, rho 0.9, ε 1e-6 inside the square root, no weight decay | the same |
 | learning rate | constant (`--lr-decay {cfg['lr_decay']}`) | config5 names × 0.97 per epoch after epoch 20, but rmsprop was built on the float `config.learning_rate`, so the decayed shared variable never reached the updates |
 | batch | {cfg['batch_size']} tunes of similar length | config5's `batch_size = 50` (64 only from 89564f5) |
-| gradient clipping | each step's gate pre-activation gradients clipped elementwise to ±{cfg['clip']} in the backward pass (an autograd function inside an LSTM stepped in Python, as close to Theano's `grad_clip` as PyTorch allows; no fused kernel) | `grad_clipping=5`: Theano's `grad_clip` on every step's gates |
+| gradient clipping | {_clipping(log)} | `grad_clipping=5`: Theano's `grad_clip` on every step's gates |
 | dropout | {cfg['dropout']} after each LSTM layer | 0.5 |
 | epochs | {cfg['epochs']} planned, {len(epochs)} run | `max_epoch = 100` |
 | precision | {'bf16 autocast (matrix products in bfloat16; weights, gradients and RMSprop state in float32), for twice the speed on this CPU' if t['bf16_autocast'] else 'float32'} | float32 |
@@ -499,8 +525,8 @@ Over the last epochs s_1/s_2 changed by {ratio_trend:+.3f} per epoch, s_1 by {s1
 validation NLL by {nll_trend:+.4f}. The Spectrum page draws the same chart for this model.
 {_epsilon_note(epochs, m['train'].tokens / m['train'].tunes + 1)}
 
-| epoch | train NLL (dropout on) | validation NLL | folk-rnn's loss | s_1 | s_2 | s_3 | s_1/s_2 | top of softmax(v − s_1 u_1) | top of softmax(v + s_1 u_1) | ε's share, W_hid | seconds |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+| epoch | train NLL (dropout on) | validation NLL | folk-rnn's loss | s_1 | s_2 | s_3 | s_1/s_2 | top of softmax(v − s_1 u_1) | top of softmax(v + s_1 u_1) | ε's share, W_hid | peak gate gradient | seconds |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 {rows}
 
 ## Results

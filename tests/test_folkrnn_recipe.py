@@ -1,6 +1,7 @@
 """folk-rnn's own recipe, each piece against an independent computation: Lasagne's initial
 statistics, the per-tune loss by hand, Lasagne's RMSprop update in numpy, train_rnn.py's
-learning-rate loop, and each step's gate gradients clipped as Theano's grad_clip does."""
+learning-rate loop, each step's gate gradients clipped as Theano's grad_clip does and their peak
+measured, and the fused kernel training alike while that peak stays below the bound."""
 
 import json
 
@@ -9,12 +10,20 @@ import pytest
 import torch
 from torch import nn
 
+from folkrnn.cli import main
 from folkrnn.io.loading import load_model
 from folkrnn.music.transcriptions import PAD_TARGET
 from folkrnn.network.model import FolkRNN, FolkRNNConfig, _clipped_steps
 from folkrnn.train.config import TrainConfig, recipe_config
-from folkrnn.train.folkrnn_recipe import LasagneRMSprop, epoch_lr, epsilon_share, lasagne_init_, per_tune_loss
-from folkrnn.train.loop import train
+from folkrnn.train.folkrnn_recipe import (
+    LasagneRMSprop,
+    epoch_lr,
+    epsilon_share,
+    gate_gradient_peak,
+    lasagne_init_,
+    per_tune_loss,
+)
+from folkrnn.train.loop import token_nll, train
 
 
 def test_lasagne_initialisation_statistics():
@@ -166,3 +175,90 @@ def test_training_the_folkrnn_way_logs_the_spectrum(tmp_path):
     training = load_model(tmp_path / "run" / "last.safetensors").metadata["training"]
     assert training["epoch"] == 3 and training["config"]["recipe"] == "folkrnn"
     assert [e["s"] for e in training["spectrum_history"]] == [e["spectrum"]["s"] for e in log["epochs"]]
+
+
+def _reference_peak(model: FolkRNN, x: torch.Tensor, y: torch.Tensor) -> float:
+    """The largest |gate gradient| of any step, by tensor hooks on a textbook LSTM over one-hot inputs
+    (no dropout) and the per-tune loss written out."""
+    peaks = []
+    inputs = nn.functional.one_hot(x, model.config.vocab_size).float()
+    for layer, lstm in enumerate(model.lstms):
+        h = model.h0[layer].expand(x.shape[0], -1)
+        c = model.c0[layer].expand(x.shape[0], -1)
+        outputs = []
+        for t in range(x.shape[1]):
+            gates = inputs[:, t] @ lstm.weight_ih_l0.T + lstm.bias_ih_l0 + h @ lstm.weight_hh_l0.T
+            gates.register_hook(lambda g: peaks.append(g.abs().max().item()))
+            i, f, g, o = gates.chunk(4, dim=1)
+            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+            h = torch.sigmoid(o) * torch.tanh(c)
+            outputs.append(h)
+        inputs = torch.stack(outputs, dim=1)
+    log_p = torch.log_softmax(model.softmax(inputs), dim=-1)
+    kept = y != PAD_TARGET
+    picked = log_p.gather(-1, y.clamp(min=0)[..., None])[..., 0] * kept
+    loss = (-picked.sum(1) / (kept.sum(1) + 1)).mean()
+    loss.backward()
+    return max(peaks)
+
+
+def test_gate_gradient_peak_against_hooks():
+    torch.manual_seed(0)
+    model = lasagne_init_(FolkRNN(FolkRNNConfig(hidden_size=6, num_layers=2, dropout=0.0)))
+    with torch.no_grad():
+        model.softmax.weight.mul_(40.0)  # large enough gradients that each batch's peak differs
+    rng = np.random.default_rng(0)
+    batches = []
+    for length in (5, 9):
+        inputs = rng.integers(0, 137, size=(3, length))
+        targets = np.roll(inputs, -1, axis=1)
+        targets[0, -2:] = PAD_TARGET  # a shorter tune
+        batches.append((inputs, targets))
+    state = torch.get_rng_state()
+    peak = gate_gradient_peak(model, batches, lambda x, y: per_tune_loss(token_nll(model(x).logits, y), y))
+    assert torch.equal(torch.get_rng_state(), state)  # the training RNG is untouched
+    assert all(p.grad is None for p in model.parameters())  # and so are the gradients
+    assert model.gate_gradient_peaks is None
+    expected = max(_reference_peak(model, torch.from_numpy(x), torch.from_numpy(y)) for x, y in batches)
+    assert peak == pytest.approx(expected, rel=1e-5)
+    assert peak > 1e-3
+
+
+def _tiny_run(data, out, epochs, **given):
+    return recipe_config("folkrnn", data=str(data), out=str(out), epochs=epochs, batch_size=8, hidden_size=8,
+                         num_layers=2, dropout=0.0, bf16=False, threads=1, **given)
+
+
+def test_the_fused_kernel_trains_alike_while_the_peak_stays_below_the_bound(tmp_path):
+    """Two epochs stepped and clipped, against one so and one resumed in the fused kernel: the clip
+    never bit (the logged peak is far below 5), so the weights and figures agree. Without dropout:
+    the two kernels lay out h differently in memory, so the same seed draws other dropout masks."""
+    data = tmp_path / "tunes.txt"
+    data.write_text("\n\n".join(["M:4/4\nK:Cmaj\n|: c 2 G E C D E F | G A B c d 2 c 2 :|",
+                                  "M:6/8\nK:Cdor\nG E C E 2 G | c 3 B A G | A > B c d 2 e |"] * 20) + "\n")
+    stepped = train(_tiny_run(data, tmp_path / "stepped", 2))
+    train(_tiny_run(data, tmp_path / "switched", 1))
+    log = json.loads((tmp_path / "switched" / "log.json").read_text())
+    del log["config"]["fused"]  # a log written before the setting existed
+    (tmp_path / "switched" / "log.json").write_text(json.dumps(log))
+    # as from the command line, which names no recipe on a resume
+    assert main(["train", "--resume", "--fused", "--epochs", "2", "--data", str(data),
+                 "--out", str(tmp_path / "switched")]) == 0
+    switched = json.loads((tmp_path / "switched" / "log.json").read_text())
+    assert [{k: v for k, v in r.items() if k != "command"} for r in switched["resumes"]] == [
+        {"after_epoch": 1, "epochs": 2, "fused": True}]
+    assert switched["config"]["fused"] is True
+    for a, b in zip(stepped["epochs"], switched["epochs"]):
+        assert a["gate_grad_peak"] < 0.1
+        assert b["gate_grad_peak"] == pytest.approx(a["gate_grad_peak"], rel=1e-4)
+        assert b["valid_nll"] == pytest.approx(a["valid_nll"], abs=1e-6)
+    np.testing.assert_allclose(load_model(tmp_path / "switched" / "last.safetensors").V,
+                               load_model(tmp_path / "stepped" / "last.safetensors").V, atol=1e-6)
+
+
+def test_fused_is_for_the_folkrnn_recipe(tmp_path):
+    data = tmp_path / "tunes.txt"
+    data.write_text("M:4/4\nK:Cmaj\n|: c 2 G E :|\n")
+    with pytest.raises(ValueError, match="applies to the folkrnn recipe"):
+        train(TrainConfig(data=str(data), out=str(tmp_path / "run"), fused=True))
+    assert not (tmp_path / "run").exists()

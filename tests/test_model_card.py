@@ -147,3 +147,16 @@ def test_epsilon_note_reads_the_last_logged_epoch():
     summed = make_model_card.summed_loss_share(0.025, 170.0)
     assert f"W_hid {summed:.3f}" in note and f"about\n{summed / 0.025:.0f} times larger" in note
     assert make_model_card._epsilon_note(epochs[:1], 170.0) == ""
+
+
+def test_clipping_says_where_the_run_went_fused_and_how_far_below_the_bound_its_peaks_stayed():
+    epochs = [{"epoch": 1}, {"epoch": 2, "gate_grad_peak": 4e-3}, {"epoch": 3, "gate_grad_peak": 5e-3}]
+    log = {"config": {"clip": 5.0, "fused": True}, "epochs": epochs,
+           "resumes": [{"after_epoch": 1, "command": "c", "weights": "w"}, {"after_epoch": 2, "command": "c", "fused": True}]}
+    text = make_model_card._clipping(log)
+    assert text.startswith("epochs 1–2: each step's gate pre-activation gradients clipped elementwise to ±5.0")
+    assert "from epoch 3 (`--fused`): PyTorch's fused LSTM kernel" in text
+    assert "every epoch from epoch 2) is 5.0e-03, 1,000 times below it" in text
+    assert make_model_card._clipping({**log, "config": {"clip": 5.0, "fused": False}, "resumes": []}).startswith(
+        "each step's gate")  # never fused: no peaks sentence
+    assert make_model_card._clipping({**log, "resumes": []}).startswith("PyTorch's fused")  # fused from the start

@@ -7,6 +7,7 @@ and a single bias per gate (PyTorch's second bias, ``bias_hh``, is held at zero 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -23,26 +24,29 @@ State = list[tuple[torch.Tensor, torch.Tensor]]  # per layer (h, c), each (1, ba
 
 class _ClipGradient(torch.autograd.Function):
     """The identity, whose backward pass clips the gradient elementwise to [-bound, bound]
-    (Theano's ``grad_clip``, which Lasagne's LSTMLayer applies to each step's gates)."""
+    (Theano's ``grad_clip``, which Lasagne's LSTMLayer applies to each step's gates), and appends
+    the largest |gradient| it clipped to ``peaks`` when given a list."""
 
     @staticmethod
-    def forward(ctx, x: torch.Tensor, bound: float) -> torch.Tensor:
-        ctx.bound = bound
+    def forward(ctx, x: torch.Tensor, bound: float, peaks: list | None) -> torch.Tensor:
+        ctx.bound, ctx.peaks = bound, peaks
         return x.view_as(x)
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
-        return grad.clamp(-ctx.bound, ctx.bound), None
+        if ctx.peaks is not None:
+            ctx.peaks.append(grad.detach().abs().amax())
+        return grad.clamp(-ctx.bound, ctx.bound), None, None
 
 
-def _clipped_steps(x, state, W_ih, W_hh, b, bound: float):
+def _clipped_steps(x, state, W_ih, W_hh, b, bound: float, peaks: list | None = None):
     """An LSTM layer stepped in Python, as nn.LSTM computes it, with each step's gate
     pre-activations W_ih x_t + b + W_hh h_{t-1} passed through :class:`_ClipGradient`."""
     h, c = state[0][0], state[1][0]
     inputs = F.linear(x, W_ih, b)
     outputs = []
     for x_t in inputs.unbind(1):  # unbind, not x[:, t]: each slice's backward would fill a whole tensor
-        gates = _ClipGradient.apply(torch.addmm(x_t, h, W_hh.T), bound)
+        gates = _ClipGradient.apply(torch.addmm(x_t, h, W_hh.T), bound, peaks)
         i, f, g, o = gates.chunk(4, dim=1)
         c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
         h = torch.sigmoid(o) * torch.tanh(c)
@@ -87,6 +91,8 @@ class FolkRNN(nn.Module):
         self.c0 = nn.Parameter(torch.zeros(config.num_layers, H))
         self.dropout = nn.Dropout(config.dropout)
         self.softmax = nn.Linear(H, config.vocab_size)  # weight is V (vocab x H), bias is v
+        # a list while training should record each step's largest |gate gradient| (gate_gradient_peak)
+        self.gate_gradient_peaks: list | None = None
 
     def initial_state(self, batch_size: int) -> State:
         """The trained initial states, repeated over the batch."""
@@ -110,15 +116,17 @@ class FolkRNN(nn.Module):
 
     def _run_layer(self, lstm: nn.LSTM, x: torch.Tensor, state):
         """One LSTM layer over the sequence. In training, ``weight_drop`` draws one dropout mask on
-        W_hh for the whole sequence (as in AWD-LSTM), and ``gate_grad_clip`` steps the layer here
-        rather than in the fused kernel, so that each step's gate gradients can be clipped."""
+        W_hh for the whole sequence (as in AWD-LSTM), and ``gate_grad_clip`` (or recording the gate
+        gradients' peaks) steps the layer here rather than in the fused kernel, which hides them."""
         config = self.config
-        if not (self.training and (config.weight_drop or config.gate_grad_clip)):
+        stepped = config.gate_grad_clip or self.gate_gradient_peaks is not None
+        if not (self.training and (config.weight_drop or stepped)):
             return lstm(x, state)
         W_hh = F.dropout(lstm.weight_hh_l0, config.weight_drop) if config.weight_drop else lstm.weight_hh_l0
-        if config.gate_grad_clip:
+        if stepped:
             b = lstm.bias_ih_l0 + lstm.bias_hh_l0
-            return _clipped_steps(x, state, lstm.weight_ih_l0, W_hh, b, config.gate_grad_clip)
+            return _clipped_steps(x, state, lstm.weight_ih_l0, W_hh, b, config.gate_grad_clip or math.inf,
+                                  self.gate_gradient_peaks)
         params = dict(lstm.named_parameters(), weight_hh_l0=W_hh)
         return torch.func.functional_call(lstm, params, (x, state))
 

@@ -11,7 +11,9 @@ Read from folk-rnn's history (IraKorshunova/folk-rnn, ``train_rnn.py`` at 50b7c6
   over the batch (from 89564f5 on the sum was no longer divided);
 - Lasagne's ``rmsprop`` (rho 0.9, epsilon 1e-6 inside the square root), at config5's lr;
 - ``grad_clipping=5``: Theano's ``grad_clip`` of each step's gate pre-activations, elementwise, in
-  the backward pass (:class:`folkrnn.network.model.FolkRNNConfig` ``gate_grad_clip``).
+  the backward pass (:class:`folkrnn.network.model.FolkRNNConfig` ``gate_grad_clip``). The divided
+  loss keeps those gradients far below 5 (:func:`gate_gradient_peak`, logged every epoch), where the
+  clipping changes nothing; ``--fused`` then runs the fused LSTM kernel, which cannot clip them.
 
 With the divided loss most gradient entries start below 1e-3, where epsilon, not the running average,
 sets RMSprop's step, so training leaves the unigram plateau only after some 300 updates; folk-rnn's
@@ -21,6 +23,9 @@ the step epsilon leaves is logged every epoch (:func:`epsilon_share`).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
+import numpy as np
 import torch
 from torch import nn
 
@@ -112,3 +117,23 @@ def epoch_lr(cfg: TrainConfig, epoch: int) -> float:
 def folkrnn_optimiser(model: nn.Module, cfg: TrainConfig) -> LasagneRMSprop:
     """RMSprop over every parameter folk-rnn trained (all but PyTorch's unused second bias)."""
     return LasagneRMSprop([p for p in model.parameters() if p.requires_grad], lr=cfg.lr)
+
+
+def gate_gradient_peak(model: FolkRNN, batches: Iterable[tuple[np.ndarray, np.ndarray]],
+                       batch_loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> float:
+    """The largest |gradient| that any step's gate pre-activations receive over ``batches`` (inputs,
+    targets) under ``batch_loss``, in training mode (dropout on, seeded): what Lasagne's
+    ``grad_clipping`` bounds. While it stays below the bound the clipping changes nothing, so the
+    fused kernel trains alike. Touches neither the parameters' gradients nor the training RNG."""
+    device = next(model.parameters()).device
+    params = [p for p in model.parameters() if p.requires_grad]
+    model.gate_gradient_peaks = peaks = []
+    try:
+        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+            torch.manual_seed(0)
+            for inputs, targets in batches:
+                loss = batch_loss(torch.from_numpy(inputs).to(device), torch.from_numpy(targets).to(device))
+                torch.autograd.grad(loss, params)
+    finally:
+        model.gate_gradient_peaks = None
+    return float(torch.stack(peaks).max())

@@ -19,6 +19,7 @@ and the softmax layer's s_1..s_3 with what pushing along ±u_i makes likely).
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import platform
@@ -42,7 +43,14 @@ from ..network.evaluation import nll
 from ..network.model import FolkRNN, FolkRNNConfig
 from ..vocab import Vocabulary, folkrnn_v2_vocabulary
 from .config import RESUMABLE, TrainConfig
-from .folkrnn_recipe import epoch_lr, epsilon_share, folkrnn_optimiser, lasagne_init_, per_tune_loss
+from .folkrnn_recipe import (
+    epoch_lr,
+    epsilon_share,
+    folkrnn_optimiser,
+    gate_gradient_peak,
+    lasagne_init_,
+    per_tune_loss,
+)
 
 
 def bf16_supported() -> bool:
@@ -67,6 +75,9 @@ def _lr_schedule(cfg: TrainConfig, steps_per_epoch: int, total: int):
     return lambda step: _lr_factor(step, total, cfg)
 
 
+PROBE_SEED = 20160112  # draws the batches whose gate gradients are measured every epoch (v2's date)
+
+
 def token_nll(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """NLL of each target (batch, time) in float32; 0 past a tune's end."""
     return F.cross_entropy(logits.float().transpose(1, 2), targets, ignore_index=PAD_TARGET, reduction="none")
@@ -89,6 +100,10 @@ class _Tunes:
 
     def batches_per_epoch(self, batch_size: int) -> int:
         return math.ceil(len(self.train) / batch_size)
+
+    def probe_batches(self, batch_size: int, n: int = 4) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The same ``n`` training batches every epoch, for :func:`gate_gradient_peak`."""
+        return list(itertools.islice(length_batches(self.train, batch_size, np.random.default_rng(PROBE_SEED)), n))
 
 
 @dataclass
@@ -129,13 +144,16 @@ def train(cfg: TrainConfig, resume: bool = False, command: str = "", overrides=R
     """Train, checkpointing every epoch; returns the training log.
 
     ``resume`` continues the run in ``cfg.out`` with the configuration stored there, except the
-    settings named in ``overrides`` (some of :data:`RESUMABLE`: the epoch budget, the dropout rate),
+    settings named in ``overrides`` (some of :data:`RESUMABLE`: the epoch budget, the dropout rate,
+    the fused kernel),
     which are taken from ``cfg``; each resume is recorded in the log with the settings it changed.
     Where OUT/last.pt is gone (it stays on the machine that trained) but OUT/log.json is there,
     ``continue_from`` names a checkpoint of the run (e.g. the shipped best epoch) to continue from,
     with a fresh optimiser (:func:`_continue`).
     """
     cfg = _settings(cfg, resume, overrides)
+    if cfg.fused and cfg.recipe != "folkrnn":  # checked on the run's settings: a resume names no recipe
+        raise ValueError("--fused applies to the folkrnn recipe; the replica recipe always runs the fused kernel")
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     torch.set_flush_denormal(True)  # RMSprop's decaying averages of rare gradients go denormal: 5x slower
@@ -171,7 +189,7 @@ def _start(cfg: TrainConfig, tunes: _Tunes, command: str) -> _Run:
     torch.manual_seed(cfg.seed)
     folkrnn_way = cfg.recipe == "folkrnn"
     model = FolkRNN(FolkRNNConfig(len(tunes.vocabulary), cfg.hidden_size, cfg.num_layers, cfg.dropout,
-                                  cfg.weight_drop, gate_grad_clip=cfg.clip if folkrnn_way else 0.0))
+                                  cfg.weight_drop, gate_grad_clip=cfg.clip if folkrnn_way and not cfg.fused else 0.0))
     if folkrnn_way:
         lasagne_init_(model)
     if cfg.init:
@@ -206,7 +224,8 @@ def _restore(run: _Run) -> None:
     if "cuda_rng" in state:
         torch.cuda.set_rng_state(state["cuda_rng"].cpu())
     log = json.loads((out / "log.json").read_text())
-    changed = {k: getattr(cfg, k) for k in RESUMABLE if log["config"][k] != getattr(cfg, k)}
+    stored = TrainConfig(**log["config"])  # a log older than a setting holds its default
+    changed = {k: getattr(cfg, k) for k in RESUMABLE if getattr(stored, k) != getattr(cfg, k)}
     log.setdefault("resumes", []).append({"after_epoch": state["epoch"] + 1, "command": run.command, **changed})
     log["config"] = asdict(cfg)
     run.log = log
@@ -261,9 +280,7 @@ def _epoch(run: _Run, tunes: _Tunes, epoch: int) -> dict:
     )
     for inputs, targets in bar:
         x, y = torch.from_numpy(inputs).to(device), torch.from_numpy(targets).to(device)
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=run.bf16):
-            logits = model(x).logits
-        losses = token_nll(logits, y)
+        losses = _token_losses(run, x, y)
         n = int((y != PAD_TARGET).sum())
         loss = per_tune_loss(losses, y) if folkrnn_way else losses.sum() / n
         run.optimiser.zero_grad(set_to_none=True)
@@ -280,13 +297,24 @@ def _epoch(run: _Run, tunes: _Tunes, epoch: int) -> dict:
                         refresh=False)
     seconds = time.perf_counter() - started
     valid = nll(run.validated, tunes.valid)
-    epsilon = {"epsilon_share": epsilon_share(model, run.optimiser)} if folkrnn_way else {}
+    recipe_figures = {
+        "epsilon_share": epsilon_share(model, run.optimiser),
+        "gate_grad_peak": gate_gradient_peak(model, tunes.probe_batches(cfg.batch_size),
+                                             lambda x, y: per_tune_loss(_token_losses(run, x, y), y)),
+    } if folkrnn_way else {}
     return {
         "epoch": epoch + 1, "train_nll": total_loss / seen, "valid_nll": valid.per_token,
         "valid_folkrnn_loss": valid.folkrnn_loss, "lr": lr,
         "seconds": seconds, "tokens_per_s": sum(len(s) - 1 for s in tunes.train) / seconds,
-        "spectrum": spectrum_summary(compute_svd(run.validated.to_weights(tunes.vocabulary))), **epsilon,
+        "spectrum": spectrum_summary(compute_svd(run.validated.to_weights(tunes.vocabulary))), **recipe_figures,
     }
+
+
+def _token_losses(run: _Run, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Each target's NLL (batch, time) under the training network, in bf16 autocast when the run has it."""
+    with torch.autocast(run.device.type, dtype=torch.bfloat16, enabled=run.bf16):
+        logits = run.model(x).logits
+    return token_nll(logits, y)
 
 
 def _save(run: _Run, tunes: _Tunes, entry: dict) -> None:
