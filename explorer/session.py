@@ -18,7 +18,7 @@ from .models import embedded_model, original_model
 # label instead), so the texts are short: ?model=Faithful.
 SOURCES = {
     "Replica": "embedded, trained with Adam (default)",
-    "Faithful": "embedded, folk-rnn's own recipe (unfinished)",
+    "Faithful": "embedded, folk-rnn's own recipe",
     "Upload": "a .pkl or .safetensors file",
     "Original": "folk-rnn v2's weights (download)",
 }
