@@ -452,13 +452,13 @@ def _clipping(log: dict) -> str:
     switch = next((r["after_epoch"] for r in log.get("resumes", []) if r.get("fused")), None)
     if switch is None and not log["config"].get("fused"):
         return stepped
-    peaks = [e[PEAK] for e in log["epochs"] if PEAK in e]
+    logged = [e for e in log["epochs"] if PEAK in e]
     fused = ("PyTorch's fused LSTM kernel (oneDNN, cuDNN), which cannot clip inside the steps; the same "
              f"training while no gate gradient reaches ±{clip}")
-    if peaks:
+    if logged:
+        peak = max(e[PEAK] for e in logged)
         fused += (f": the largest logged (4 training batches measured stepped every epoch from epoch "
-                  f"{next(e['epoch'] for e in log['epochs'] if PEAK in e)}) is {max(peaks):.1e}, "
-                  f"{clip / max(peaks):,.0f} times below it")
+                  f"{logged[0]['epoch']}) is {peak:.1e}, {clip / peak:,.0f} times below it")
     if switch is None:
         return fused[0].upper() + fused[1:]
     return f"epochs 1–{switch}: {stepped}; from epoch {switch + 1} (`--fused`): {fused}"

@@ -123,13 +123,14 @@ def test_folkrnn_recipe_defaults():
         TrainConfig(data="d", recipe="adam")
 
 
-def _reference_steps(x, W_ih, W_hh, b, bound):
-    """The same layer, clipping each step's gate gradient with a tensor hook."""
-    h = c = torch.zeros(x.shape[0], W_hh.shape[1], dtype=x.dtype)
+def _reference_steps(x, W_ih, W_hh, b, hook, state=None):
+    """The same layer as a textbook LSTM from ``state`` (h, c; zeros when None), ``hook`` registered on
+    each step's gate pre-activations (a tensor hook: it may replace their gradient)."""
+    h, c = state if state is not None else (torch.zeros(x.shape[0], W_hh.shape[1], dtype=x.dtype),) * 2
     outputs = []
     for t in range(x.shape[1]):
         gates = x[:, t] @ W_ih.T + b + h @ W_hh.T
-        gates.register_hook(lambda g: g.clamp(-bound, bound))
+        gates.register_hook(hook)
         i, f, g, o = gates.chunk(4, dim=1)
         c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
         h = torch.sigmoid(o) * torch.tanh(c)
@@ -149,7 +150,8 @@ def test_each_steps_gate_gradients_are_clipped(bound):
     torch.testing.assert_close(out, fused)  # the forward pass is nn.LSTM's
     weights = (lstm.weight_ih_l0, lstm.weight_hh_l0)
     ours = torch.autograd.grad((out**2).sum(), weights)
-    reference = torch.autograd.grad((_reference_steps(x, *weights, b, bound) ** 2).sum(), weights)
+    clamp = lambda g: g.clamp(-bound, bound)  # noqa: E731
+    reference = torch.autograd.grad((_reference_steps(x, *weights, b, clamp) ** 2).sum(), weights)
     unclipped = torch.autograd.grad((fused**2).sum(), weights)
     for a, r, u in zip(ours, reference, unclipped):
         torch.testing.assert_close(a, r)
@@ -183,17 +185,9 @@ def _reference_peak(model: FolkRNN, x: torch.Tensor, y: torch.Tensor) -> float:
     peaks = []
     inputs = nn.functional.one_hot(x, model.config.vocab_size).float()
     for layer, lstm in enumerate(model.lstms):
-        h = model.h0[layer].expand(x.shape[0], -1)
-        c = model.c0[layer].expand(x.shape[0], -1)
-        outputs = []
-        for t in range(x.shape[1]):
-            gates = inputs[:, t] @ lstm.weight_ih_l0.T + lstm.bias_ih_l0 + h @ lstm.weight_hh_l0.T
-            gates.register_hook(lambda g: peaks.append(g.abs().max().item()))
-            i, f, g, o = gates.chunk(4, dim=1)
-            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-            h = torch.sigmoid(o) * torch.tanh(c)
-            outputs.append(h)
-        inputs = torch.stack(outputs, dim=1)
+        state = (model.h0[layer].expand(x.shape[0], -1), model.c0[layer].expand(x.shape[0], -1))
+        inputs = _reference_steps(inputs, lstm.weight_ih_l0, lstm.weight_hh_l0, lstm.bias_ih_l0,
+                                  lambda g: peaks.append(g.abs().max().item()), state)
     log_p = torch.log_softmax(model.softmax(inputs), dim=-1)
     kept = y != PAD_TARGET
     picked = log_p.gather(-1, y.clamp(min=0)[..., None])[..., 0] * kept

@@ -160,8 +160,7 @@ def test_the_train_command_line_sets_every_field(monkeypatch):
 
     expected = TrainConfig(data="tunes.txt", out="runs/x", recipe="folkrnn", epochs=3, batch_size=5, lr=0.01,
                            min_lr_ratio=0.1, warmup_steps=7, lr_decay=0.9, lr_decay_after=2, clip=1.5, fused=True,
-                           dropout=0.25,
-                           weight_drop=0.1, hidden_size=16, num_layers=2, valid_fraction=0.2, patience=4, seed=9,
+                           dropout=0.25, weight_drop=0.1, hidden_size=16, num_layers=2, valid_fraction=0.2, patience=4, seed=9,
                            bf16=False, threads=1, init="start.safetensors", average_decay=0.99)
     assert all(getattr(expected, f.name) != f.default for f in fields(TrainConfig))  # each option is seen
     cfg, kwargs = run("--data", "tunes.txt", "--out", "runs/x", "--recipe", "folkrnn", "--epochs", "3",

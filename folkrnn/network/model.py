@@ -25,7 +25,7 @@ State = list[tuple[torch.Tensor, torch.Tensor]]  # per layer (h, c), each (1, ba
 class _ClipGradient(torch.autograd.Function):
     """The identity, whose backward pass clips the gradient elementwise to [-bound, bound]
     (Theano's ``grad_clip``, which Lasagne's LSTMLayer applies to each step's gates), and appends
-    the largest |gradient| it clipped to ``peaks`` when given a list."""
+    the largest |gradient| it received, before clipping, to ``peaks`` when given a list."""
 
     @staticmethod
     def forward(ctx, x: torch.Tensor, bound: float, peaks: list | None) -> torch.Tensor:
