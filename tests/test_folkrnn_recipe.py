@@ -1,7 +1,9 @@
 """folk-rnn's own recipe, each piece against an independent computation: Lasagne's initial
 statistics, the per-tune loss by hand, Lasagne's RMSprop update in numpy, train_rnn.py's
 learning-rate loop, each step's gate gradients clipped as Theano's grad_clip does and their peak
-measured, and the fused kernel training alike while that peak stays below the bound."""
+measured, and the fused kernel training alike while that peak stays below the bound; for the
+89564f5 recipe (folkrnn-head) its summed loss, its initialisation, where it agrees with January's,
+and RMSprop's running average rebuilt for a run continued from its weights alone."""
 
 import json
 
@@ -22,8 +24,20 @@ from folkrnn.train.folkrnn_recipe import (
     gate_gradient_peak,
     lasagne_init_,
     per_tune_loss,
+    rebuild_square_avg,
 )
 from folkrnn.train.loop import token_nll, train
+
+
+def _assert_lasagne_states_and_dense(model: FolkRNN):
+    """What both recipes' initialisations share: hid_init unit rows, cell_init 0, the dense W orthogonal, b 0."""
+    assert torch.count_nonzero(model.c0) == 0
+    np.testing.assert_allclose(model.h0.detach().norm(dim=1).numpy(), 1.0, rtol=1e-6)  # unit rows
+    assert abs(model.h0[0] @ model.h0[1]).item() < 0.2  # drawn independently
+    V = model.softmax.weight.detach().double().numpy()
+    np.testing.assert_allclose(np.linalg.svd(V, compute_uv=False), 1.0, atol=1e-6)  # orthonormal rows
+    assert torch.count_nonzero(model.softmax.bias) == 0
+    assert all(torch.count_nonzero(lstm.bias_hh_l0) == 0 for lstm in model.lstms)
 
 
 def test_lasagne_initialisation_statistics():
@@ -32,13 +46,25 @@ def test_lasagne_initialisation_statistics():
         for W in (lstm.weight_ih_l0, lstm.weight_hh_l0):
             assert abs(W.mean().item()) < 2e-3
             assert W.std().item() == pytest.approx(0.1, rel=0.01)
-        assert torch.count_nonzero(lstm.bias_ih_l0) == 0 and torch.count_nonzero(lstm.bias_hh_l0) == 0
-    assert torch.count_nonzero(model.c0) == 0
-    np.testing.assert_allclose(model.h0.detach().norm(dim=1).numpy(), 1.0, rtol=1e-6)  # unit rows
-    assert abs(model.h0[0] @ model.h0[1]).item() < 0.2  # drawn independently
-    V = model.softmax.weight.detach().double().numpy()
-    np.testing.assert_allclose(np.linalg.svd(V, compute_uv=False), 1.0, atol=1e-6)  # orthonormal rows
-    assert torch.count_nonzero(model.softmax.bias) == 0
+        assert torch.count_nonzero(lstm.bias_ih_l0) == 0
+    _assert_lasagne_states_and_dense(model)
+
+
+def test_head_initialisation_statistics():
+    """89564f5: each gate's W_in U(-a, a), a = sqrt(6 / (fan_in + H)) (one-hot 137 in, then 512);
+    each W_hid orthogonal; the forget gate's bias 5, the others' 0."""
+    model = lasagne_init_(FolkRNN(FolkRNNConfig()), torch.Generator().manual_seed(0), recipe="folkrnn-head")
+    H = 512
+    for lstm, fan_in in zip(model.lstms, (137, H, H)):
+        bound = np.sqrt(6 / (fan_in + H))
+        for W_in, W_hid in zip(lstm.weight_ih_l0.detach().view(4, H, -1), lstm.weight_hh_l0.detach().view(4, H, H)):
+            assert W_in.abs().max().item() <= bound and W_in.abs().max().item() > 0.99 * bound
+            assert W_in.std().item() == pytest.approx(bound / np.sqrt(3), rel=0.02)  # uniform's std
+            assert abs(W_in.mean().item()) < 0.01 * bound
+            np.testing.assert_allclose((W_hid @ W_hid.T).numpy(), np.eye(H), atol=1e-5)
+        np.testing.assert_array_equal(lstm.bias_ih_l0.detach().view(4, H).numpy(),
+                                      np.repeat([[0.0], [5.0], [0.0], [0.0]], H, axis=1))  # i, f, g, o
+    _assert_lasagne_states_and_dense(model)
 
 
 def test_lasagne_orthogonal_of_a_wide_matrix_has_orthonormal_rows():
@@ -47,7 +73,8 @@ def test_lasagne_orthogonal_of_a_wide_matrix_has_orthonormal_rows():
     np.testing.assert_allclose(W @ W.T, np.eye(16), atol=1e-6)
 
 
-def test_per_tune_loss_by_hand():
+@pytest.mark.parametrize("by_length", [True, False])
+def test_per_tune_loss_by_hand(by_length):
     rng = np.random.default_rng(0)
     targets = np.array([[3, 1, 4, PAD_TARGET], [2, 0, 2, 1]])
     logits = rng.normal(size=(2, 4, 5))
@@ -55,10 +82,11 @@ def test_per_tune_loss_by_hand():
     by_hand = []
     for row, t in zip(log_p, targets):
         n = int((t != PAD_TARGET).sum())
-        by_hand.append(-sum(row[j, t[j]] for j in range(n)) / (n + 1))  # the tune's length counts <s>
+        summed = -sum(row[j, t[j]] for j in range(n))
+        by_hand.append(summed / (n + 1) if by_length else summed)  # the tune's length counts <s>
     nll = -np.take_along_axis(log_p, np.where(targets == PAD_TARGET, 0, targets)[..., None], -1)[..., 0]
     nll[targets == PAD_TARGET] = 0
-    loss = per_tune_loss(torch.from_numpy(nll), torch.from_numpy(targets))
+    loss = per_tune_loss(torch.from_numpy(nll), torch.from_numpy(targets), by_length)
     assert loss.item() == pytest.approx(np.mean(by_hand), rel=1e-12)
 
 
@@ -115,6 +143,17 @@ def test_learning_rate_follows_train_rnn_loop():
     assert {epoch_lr(as_run, e) for e in range(100)} == {0.003}
 
 
+def test_head_recipe_departs_from_januarys_only_where_89564f5_did():
+    january, head = recipe_config("folkrnn", data="d"), recipe_config("folkrnn-head", data="d")
+    differ = {k for k, v in vars(head).items() if vars(january)[k] != v}
+    assert differ == {"recipe", "out", "batch_size", "epochs", "rebuild_batches"}
+    assert (head.batch_size, head.epochs, head.rebuild_batches) == (64, 308, 20)
+    assert 307 * 114 < 35_100 <= head.epochs * 114  # the first epoch at v2's updates on data_v2_part (114 batches an epoch)
+    targets = torch.tensor([[3, 1, 4, 2], [2, 0, 2, 1]])  # tunes of one length: the sum is (4 + 1) x the mean
+    nll = torch.rand(2, 4, dtype=torch.float64)
+    assert per_tune_loss(nll, targets, by_length=False).item() == pytest.approx(5 * per_tune_loss(nll, targets).item())
+
+
 def test_folkrnn_recipe_defaults():
     cfg = recipe_config("folkrnn", data="d", epochs=7)
     assert (cfg.recipe, cfg.batch_size, cfg.lr, cfg.clip, cfg.dropout, cfg.epochs) == ("folkrnn", 50, 3e-3, 5.0, 0.5, 7)
@@ -158,10 +197,15 @@ def test_each_steps_gate_gradients_are_clipped(bound):
         assert torch.allclose(a, u) == (bound > 1)  # a tight bound changes the gradient
 
 
-def test_training_the_folkrnn_way_logs_the_spectrum(tmp_path):
+def _tunes_file(tmp_path):
     data = tmp_path / "tunes.txt"
     data.write_text("\n\n".join(["M:4/4\nK:Cmaj\n|: c 2 G E C D E F | G A B c d 2 c 2 :|",
                                  "M:6/8\nK:Cdor\nG E C E 2 G | c 3 B A G | A > B c d 2 e |"] * 20) + "\n")
+    return data
+
+
+def test_training_the_folkrnn_way_logs_the_spectrum(tmp_path):
+    data = _tunes_file(tmp_path)
     cfg = recipe_config("folkrnn", data=str(data), out=str(tmp_path / "run"), epochs=3, batch_size=8,
                         hidden_size=8, num_layers=2, bf16=False, threads=1, lr_decay=0.5, lr_decay_after=0)
     log = train(cfg)
@@ -218,8 +262,8 @@ def test_gate_gradient_peak_against_hooks():
     assert peak > 1e-3
 
 
-def _tiny_run(data, out, epochs, **given):
-    return recipe_config("folkrnn", data=str(data), out=str(out), epochs=epochs, batch_size=8, hidden_size=8,
+def _tiny_run(data, out, epochs, recipe="folkrnn", **given):
+    return recipe_config(recipe, data=str(data), out=str(out), epochs=epochs, batch_size=8, hidden_size=8,
                          num_layers=2, dropout=0.0, bf16=False, threads=1, **given)
 
 
@@ -227,9 +271,7 @@ def test_the_fused_kernel_trains_alike_while_the_peak_stays_below_the_bound(tmp_
     """Two epochs stepped and clipped, against one so and one resumed in the fused kernel: the clip
     never bit (the logged peak is far below 5), so the weights and figures agree. Without dropout:
     the two kernels lay out h differently in memory, so the same seed draws other dropout masks."""
-    data = tmp_path / "tunes.txt"
-    data.write_text("\n\n".join(["M:4/4\nK:Cmaj\n|: c 2 G E C D E F | G A B c d 2 c 2 :|",
-                                  "M:6/8\nK:Cdor\nG E C E 2 G | c 3 B A G | A > B c d 2 e |"] * 20) + "\n")
+    data = _tunes_file(tmp_path)
     stepped = train(_tiny_run(data, tmp_path / "stepped", 2))
     train(_tiny_run(data, tmp_path / "switched", 1))
     log = json.loads((tmp_path / "switched" / "log.json").read_text())
@@ -253,6 +295,48 @@ def test_the_fused_kernel_trains_alike_while_the_peak_stays_below_the_bound(tmp_
 def test_fused_is_for_the_folkrnn_recipe(tmp_path):
     data = tmp_path / "tunes.txt"
     data.write_text("M:4/4\nK:Cmaj\n|: c 2 G E :|\n")
-    with pytest.raises(ValueError, match="applies to the folkrnn recipe"):
-        train(TrainConfig(data=str(data), out=str(tmp_path / "run"), fused=True))
+    for setting in ({"fused": True}, {"rebuild_batches": 2}):
+        with pytest.raises(ValueError, match="apply to the folkrnn recipes"):
+            train(TrainConfig(data=str(data), out=str(tmp_path / "run"), **setting))
     assert not (tmp_path / "run").exists()
+
+
+def test_rebuilt_square_average_is_lasagnes_recursion_weighted_to_one():
+    """From a = 0, a <- 0.9 a + 0.1 g_k^2 over n batches, divided by 1 - 0.9^n; no parameter moves."""
+    torch.manual_seed(0)
+    model = lasagne_init_(FolkRNN(FolkRNNConfig(hidden_size=6, num_layers=2, dropout=0.0)))
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimiser = LasagneRMSprop(params)
+    rng = np.random.default_rng(0)
+    batches = [(x, np.roll(x, -1, axis=1)) for x in (rng.integers(0, 137, size=(3, n)) for n in (5, 7, 4))]
+    loss = lambda x, y: per_tune_loss(token_nll(model(x).logits, y), y, by_length=False)  # noqa: E731
+    before = [p.detach().clone() for p in params]
+    expected = [torch.zeros_like(p) for p in params]
+    for x, y in batches:
+        for a, g in zip(expected, torch.autograd.grad(loss(torch.from_numpy(x), torch.from_numpy(y)), params)):
+            a.mul_(0.9).add_(0.1 * g**2)
+    assert rebuild_square_avg(model, optimiser, batches, loss) == 3
+    for p, b, a in zip(params, before, expected):
+        assert torch.equal(p, b) and p.grad is None
+        torch.testing.assert_close(optimiser.state[p]["square_avg"], a / (1 - 0.9**3))
+
+
+def test_a_head_run_continued_from_its_weights_alone_steps_closer_with_the_rebuilt_average(tmp_path):
+    """Two epochs, then the third three ways: exactly from last.pt; from epoch 2's weights with
+    RMSprop's average rebuilt on 4 batches; from them with a zero average, whose first steps are
+    ~3 lr per entry. The rebuilt run ends nearer the exact one and says how it continued."""
+    data = _tunes_file(tmp_path)
+    runs = {}
+    for name, rebuild in (("exact", 0), ("rebuilt", 4), ("fresh", 0)):
+        out = tmp_path / name
+        train(_tiny_run(data, out, 2, "folkrnn-head", rebuild_batches=rebuild))
+        cfg = _tiny_run(data, out, 3, "folkrnn-head", rebuild_batches=rebuild)
+        if name != "exact":
+            (out / "last.pt").unlink()
+        runs[name] = train(cfg, resume=True, overrides=["epochs"], continue_from=str(out / "last.safetensors"))
+        runs[name]["V"] = load_model(out / "last.safetensors").V
+    assert runs["rebuilt"]["resumes"][0]["optimiser"] == "running average rebuilt on 4 batches (no last.pt)"
+    assert runs["fresh"]["resumes"][0]["optimiser"] == "fresh (no last.pt)"
+    assert [e["updates"] for e in runs["rebuilt"]["epochs"]] == [5, 10, 15]  # 36 training tunes, batches of 8
+    distance = {name: np.abs(runs[name]["V"] - runs["exact"]["V"]).max() for name in ("rebuilt", "fresh")}
+    assert 0 < distance["rebuilt"] < distance["fresh"]

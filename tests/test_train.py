@@ -161,16 +161,16 @@ def test_the_train_command_line_sets_every_field(monkeypatch):
     expected = TrainConfig(data="tunes.txt", out="runs/x", recipe="folkrnn", epochs=3, batch_size=5, lr=0.01,
                            min_lr_ratio=0.1, warmup_steps=7, lr_decay=0.9, lr_decay_after=2, clip=1.5, fused=True,
                            dropout=0.25, weight_drop=0.1, hidden_size=16, num_layers=2, valid_fraction=0.2, patience=4, seed=9,
-                           bf16=False, threads=1, init="start.safetensors", average_decay=0.99)
+                           bf16=False, threads=1, init="start.safetensors", rebuild_batches=3, average_decay=0.99)
     assert all(getattr(expected, f.name) != f.default for f in fields(TrainConfig))  # each option is seen
     cfg, kwargs = run("--data", "tunes.txt", "--out", "runs/x", "--recipe", "folkrnn", "--epochs", "3",
                       "--batch-size", "5", "--lr", "0.01", "--min-lr-ratio", "0.1", "--warmup-steps", "7",
                       "--lr-decay", "0.9", "--lr-decay-after", "2", "--clip", "1.5", "--fused", "--dropout", "0.25",
                       "--weight-drop", "0.1", "--hidden-size", "16", "--layers", "2", "--valid-fraction", "0.2",
                       "--patience", "4", "--seed", "9", "--no-bf16", "--threads", "1", "--init", "start.safetensors",
-                      "--average-decay", "0.99", "--resume")
+                      "--rebuild-batches", "3", "--average-decay", "0.99", "--resume")
     assert cfg == expected
-    assert kwargs["resume"] and kwargs["overrides"] == ["epochs", "dropout", "fused"]
+    assert kwargs["resume"] and kwargs["overrides"] == ["epochs", "dropout", "fused", "rebuild_batches"]
     cfg, kwargs = run("--data", "tunes.txt", "--recipe", "folkrnn")  # options not given: the recipe's defaults
     assert cfg == recipe_config("folkrnn", data="tunes.txt")
     assert not kwargs["resume"] and kwargs["overrides"] == []

@@ -8,7 +8,8 @@ seeded 5% validation split, batches of similar-length tunes and dropout 0.5:
   stopping on validation NLL, and optionally an exponential moving average of the weights
   (``average_decay``), which is what gets validated and saved when it is on;
 - ``folkrnn`` is folk-rnn's own (:mod:`folkrnn.train.folkrnn_recipe`): Lasagne's initialisation,
-  Lasagne's RMSprop, the per-tune loss and each step's gate gradients clipped at 5.
+  Lasagne's RMSprop, the per-tune loss and each step's gate gradients clipped at 5, as in January
+  2016; ``folkrnn-head`` the same as of 89564f5 (summed per-tune loss, Glorot/orthogonal gates).
 
 Both use bf16 autocast where the hardware has it. Files in ``out``: ``last.pt`` (full training
 state after each epoch, for ``--resume``; our own file, read back with ``weights_only=True``),
@@ -50,6 +51,7 @@ from .folkrnn_recipe import (
     gate_gradient_peak,
     lasagne_init_,
     per_tune_loss,
+    rebuild_square_avg,
 )
 
 
@@ -70,7 +72,7 @@ def _lr_factor(step: int, total: int, cfg: TrainConfig) -> float:
 
 def _lr_schedule(cfg: TrainConfig, steps_per_epoch: int, total: int):
     """The learning-rate factor at each optimiser step, for the recipe in ``cfg``."""
-    if cfg.recipe == "folkrnn":
+    if cfg.folkrnn_way:
         return lambda step: epoch_lr(cfg, step // steps_per_epoch) / cfg.lr
     return lambda step: _lr_factor(step, total, cfg)
 
@@ -81,6 +83,14 @@ PROBE_SEED = 20160112  # draws the batches whose gate gradients are measured eve
 def token_nll(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """NLL of each target (batch, time) in float32; 0 past a tune's end."""
     return F.cross_entropy(logits.float().transpose(1, 2), targets, ignore_index=PAD_TARGET, reduction="none")
+
+
+def batch_loss(cfg: TrainConfig, losses: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """The loss a batch trains on, from its targets' NLL ``losses``: per token (replica), or per tune
+    divided by the tune's length (folkrnn) or summed (folkrnn-head)."""
+    if not cfg.folkrnn_way:
+        return losses.sum() / (targets != PAD_TARGET).sum()
+    return per_tune_loss(losses, targets, by_length=cfg.recipe == "folkrnn")
 
 
 @dataclass(frozen=True)
@@ -100,6 +110,10 @@ class _Tunes:
 
     def batches_per_epoch(self, batch_size: int) -> int:
         return math.ceil(len(self.train) / batch_size)
+
+    def epoch_batches(self, cfg: TrainConfig, epoch: int):
+        """The batches of 0-based ``epoch``, from a stream of its own, so that a resume is exact."""
+        return length_batches(self.train, cfg.batch_size, np.random.default_rng([cfg.seed, epoch]))
 
     def probe_batches(self, batch_size: int, n: int = 4) -> list[tuple[np.ndarray, np.ndarray]]:
         """The same ``n`` training batches every epoch, for :func:`gate_gradient_peak`."""
@@ -129,6 +143,10 @@ class _Run:
         """The network validated and saved: the weights' moving average when there is one."""
         return self.model if self.averaged is None else self.averaged.module
 
+    def loss(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """The training loss of a batch under the training network."""
+        return batch_loss(self.cfg, _token_losses(self, x, y), y)
+
     def record(self, entry: dict) -> None:
         """Log an epoch's ``entry`` and count it towards early stopping."""
         self.log["epochs"].append(entry)
@@ -152,8 +170,9 @@ def train(cfg: TrainConfig, resume: bool = False, command: str = "", overrides=R
     with a fresh optimiser (:func:`_continue`).
     """
     cfg = _settings(cfg, resume, overrides)
-    if cfg.fused and cfg.recipe != "folkrnn":  # checked on the run's settings: a resume names no recipe
-        raise ValueError("--fused applies to the folkrnn recipe; the replica recipe always runs the fused kernel")
+    if (cfg.fused or cfg.rebuild_batches) and not cfg.folkrnn_way:  # the run's settings: a resume names no recipe
+        raise ValueError("--fused and --rebuild-batches apply to the folkrnn recipes; the replica recipe always runs "
+                         "the fused kernel, with Adam")
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     torch.set_flush_denormal(True)  # RMSprop's decaying averages of rare gradients go denormal: 5x slower
@@ -187,11 +206,11 @@ def _start(cfg: TrainConfig, tunes: _Tunes, command: str) -> _Run:
     """A fresh run: the seeded (or ``cfg.init``'s) network, its optimiser and schedule, an empty log."""
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     torch.manual_seed(cfg.seed)
-    folkrnn_way = cfg.recipe == "folkrnn"
+    folkrnn_way = cfg.folkrnn_way
     model = FolkRNN(FolkRNNConfig(len(tunes.vocabulary), cfg.hidden_size, cfg.num_layers, cfg.dropout,
                                   cfg.weight_drop, gate_grad_clip=cfg.clip if folkrnn_way and not cfg.fused else 0.0))
     if folkrnn_way:
-        lasagne_init_(model)
+        lasagne_init_(model, recipe=cfg.recipe)
     if cfg.init:
         start = FolkRNN.from_weights(load_model(cfg.init))
         model.load_state_dict(start.state_dict())
@@ -236,7 +255,8 @@ def _restore(run: _Run) -> None:
 def _continue(run: _Run, tunes: _Tunes, weights: str | None) -> None:
     """Continue OUT/log.json's run without its last.pt: from the checkpoint ``weights`` of one of its
     epochs (its metadata's ``training.epoch``), the log cut back to that epoch, the schedule moved on
-    to it, and a fresh optimiser (RMSprop's and Adam's running averages start again from zero)."""
+    to it, and a fresh optimiser (RMSprop's and Adam's running averages start again from zero), whose
+    running average ``rebuild_batches`` rebuilds on that many of the next epoch's first batches."""
     out = Path(run.cfg.out)
     if weights is None:
         raise ValueError(f"{out}/last.pt is missing, so the run cannot resume exactly; to continue from one of "
@@ -255,8 +275,12 @@ def _continue(run: _Run, tunes: _Tunes, weights: str | None) -> None:
     for group, base, factor in zip(run.optimiser.param_groups, run.scheduler.base_lrs, run.scheduler.lr_lambdas):
         group["lr"] = base * factor(steps)
     kept, log["epochs"] = log["epochs"][:epoch], []
+    rebuilt = rebuild_square_avg(run.model, run.optimiser,
+                                 itertools.islice(tunes.epoch_batches(run.cfg, epoch), run.cfg.rebuild_batches),
+                                 run.loss) if run.cfg.rebuild_batches else 0
+    optimiser = f"running average rebuilt on {rebuilt} batches (no last.pt)" if rebuilt else "fresh (no last.pt)"
     log.setdefault("resumes", []).append({"after_epoch": epoch, "command": run.command, "weights": str(weights),
-                                          "optimiser": "fresh (no last.pt)"})
+                                          "optimiser": optimiser})
     log["config"] = asdict(run.cfg)
     run.log, run.next_epoch = log, epoch
     for entry in kept:  # the best epoch and early stopping's count, as the run kept them
@@ -268,13 +292,11 @@ def _continue(run: _Run, tunes: _Tunes, weights: str | None) -> None:
 def _epoch(run: _Run, tunes: _Tunes, epoch: int) -> dict:
     """Train on the batches of 0-based ``epoch``, then validate; returns the epoch's log entry."""
     cfg, model, device = run.cfg, run.model, run.device
-    folkrnn_way = cfg.recipe == "folkrnn"
     model.train()
-    rng = np.random.default_rng([cfg.seed, epoch])  # per-epoch stream: resume is exact
     started, seen, total_loss = time.perf_counter(), 0, 0.0
     lr = run.optimiser.param_groups[0]["lr"]  # at the epoch's first step
     bar = tqdm(
-        length_batches(tunes.train, cfg.batch_size, rng),
+        tunes.epoch_batches(cfg, epoch),
         total=tunes.batches_per_epoch(cfg.batch_size), desc=f"epoch {epoch + 1}/{cfg.epochs}",
         mininterval=1.0 if sys.stderr.isatty() else 30.0,
     )
@@ -282,10 +304,10 @@ def _epoch(run: _Run, tunes: _Tunes, epoch: int) -> dict:
         x, y = torch.from_numpy(inputs).to(device), torch.from_numpy(targets).to(device)
         losses = _token_losses(run, x, y)
         n = int((y != PAD_TARGET).sum())
-        loss = per_tune_loss(losses, y) if folkrnn_way else losses.sum() / n
+        loss = batch_loss(cfg, losses, y)
         run.optimiser.zero_grad(set_to_none=True)
         loss.backward()
-        if not folkrnn_way:  # folk-rnn's clipping happened inside the LSTM steps
+        if not cfg.folkrnn_way:  # folk-rnn's clipping happened inside the LSTM steps
             torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
         run.optimiser.step()
         run.scheduler.step()
@@ -299,12 +321,11 @@ def _epoch(run: _Run, tunes: _Tunes, epoch: int) -> dict:
     valid = nll(run.validated, tunes.valid)
     recipe_figures = {
         "epsilon_share": epsilon_share(model, run.optimiser),
-        "gate_grad_peak": gate_gradient_peak(model, tunes.probe_batches(cfg.batch_size),
-                                             lambda x, y: per_tune_loss(_token_losses(run, x, y), y)),
-    } if folkrnn_way else {}
+        "gate_grad_peak": gate_gradient_peak(model, tunes.probe_batches(cfg.batch_size), run.loss),
+    } if cfg.folkrnn_way else {}
     return {
         "epoch": epoch + 1, "train_nll": total_loss / seen, "valid_nll": valid.per_token,
-        "valid_folkrnn_loss": valid.folkrnn_loss, "lr": lr,
+        "valid_folkrnn_loss": valid.folkrnn_loss, "lr": lr, "updates": run.scheduler.last_epoch,
         "seconds": seconds, "tokens_per_s": sum(len(s) - 1 for s in tunes.train) / seconds,
         "spectrum": spectrum_summary(compute_svd(run.validated.to_weights(tunes.vocabulary))), **recipe_figures,
     }
@@ -338,7 +359,9 @@ def _save(run: _Run, tunes: _Tunes, entry: dict) -> None:
 
 
 _NAMES = {"replica": ("folk-rnn v2 replica (folkrnn-explorer)", "folkrnn-explorer-v2-replica"),
-          "folkrnn": ("folk-rnn v2, folk-rnn's own recipe (folkrnn-explorer)", "folkrnn-explorer-v2-folkrnn-recipe")}
+          "folkrnn": ("folk-rnn v2, folk-rnn's own recipe (folkrnn-explorer)", "folkrnn-explorer-v2-folkrnn-recipe"),
+          "folkrnn-head": ("folk-rnn v2, folk-rnn's recipe as of 89564f5 (folkrnn-explorer)",
+                           "folkrnn-explorer-v2-folkrnn-head-recipe")}
 
 
 def _metadata(cfg: TrainConfig, log: dict, entry: dict, n_train: int, n_valid: int, bf16: bool,
