@@ -285,7 +285,7 @@ def _continue(run: _Run, tunes: _Tunes, weights: str | None) -> None:
     run.log, run.next_epoch = log, epoch
     for entry in kept:  # the best epoch and early stopping's count, as the run kept them
         run.record(entry)
-    print(f"continuing after epoch {epoch} from {weights} with a fresh optimiser (best valid NLL {run.best:.4f})",
+    print(f"continuing after epoch {epoch} from {weights}, optimiser {optimiser} (best valid NLL {run.best:.4f})",
           file=sys.stderr)
 
 
