@@ -199,8 +199,8 @@ def rebuild_square_avg(model: FolkRNN, optimiser: LasagneRMSprop, batches: Itera
         optimiser.accumulate()
         n += 1
     optimiser.zero_grad(set_to_none=True)
-    for group in optimiser.param_groups:
+    for group in optimiser.param_groups if n else []:
         for p in group["params"]:
-            if p in optimiser.state and n:
+            if p in optimiser.state:
                 optimiser.state[p]["square_avg"].div_(1 - group["rho"] ** n)
     return n

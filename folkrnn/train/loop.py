@@ -11,7 +11,7 @@ seeded 5% validation split, batches of similar-length tunes and dropout 0.5:
   Lasagne's RMSprop, the per-tune loss and each step's gate gradients clipped at 5, as in January
   2016; ``folkrnn-head`` the same as of 89564f5 (summed per-tune loss, Glorot/orthogonal gates).
 
-Both use bf16 autocast where the hardware has it. Files in ``out``: ``last.pt`` (full training
+All use bf16 autocast where the hardware has it. Files in ``out``: ``last.pt`` (full training
 state after each epoch, for ``--resume``; our own file, read back with ``weights_only=True``),
 ``best.safetensors`` (the best model so far in the project's checkpoint format),
 ``last.safetensors`` (the latest epoch's) and ``log.json`` (per epoch: train and validation NLL,
