@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .cpus import fit_torch_threads
+from .cpus import fit_threads
 from .errors import ModelFileError
 from .examples import PART5_TUNE
 from .io.loading import DEFAULT_MODEL, EMBEDDED_MODELS, load_model
@@ -374,7 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    fit_torch_threads()
+    fit_threads()
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)

@@ -75,9 +75,29 @@ def thread_budget() -> int | None:
     return cpus if cpus < (os.cpu_count() or cpus) else None
 
 
-def fit_torch_threads() -> None:
-    """Size PyTorch's pool to :func:`thread_budget` through ``OMP_NUM_THREADS``, which it reads when it
-    loads (a value already set is kept). For programs that own their process, before torch loads:
-    the app and the command line. ONNX Runtime sessions take the budget where they are built."""
-    if (threads := thread_budget()) is not None:
-        os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+#: The variables through which a user sizes the BLAS and OpenMP pools (numpy's OpenBLAS, MKL, torch).
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def fit_threads(limit: int | None = None) -> int | None:
+    """Size the BLAS and OpenMP pools to :func:`thread_budget`, or to ``limit`` where that is smaller,
+    unless the user set one of :data:`THREAD_VARIABLES`; return the size chosen (None: left alone).
+
+    A library not loaded yet (torch) reads the variables when it loads; one already loaded (numpy's
+    OpenBLAS, loaded with ``import folkrnn``) is resized through threadpoolctl. For programs that own
+    their process: the app (``limit=1``: its products are small, and one thread runs the 137 x 512 SVD
+    faster than two even on an idle machine, docs/benchmarks.md) and the command line. ONNX Runtime
+    sessions take the budget where they are built (:mod:`folkrnn.compose.onnx_step`).
+    """
+    if any(name in os.environ for name in THREAD_VARIABLES):
+        return None
+    bounds = [x for x in (thread_budget(), limit) if x is not None]
+    if not bounds:
+        return None
+    threads = min(bounds)
+    for name in THREAD_VARIABLES:
+        os.environ[name] = str(threads)
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(threads)  # the pools already loaded; a call, not a context: the limit stays
+    return threads

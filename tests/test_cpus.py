@@ -3,10 +3,11 @@
 import os
 
 import pytest
+from threadpoolctl import ThreadpoolController
 
 from folkrnn import cpus
 from folkrnn.compose import onnx_step
-from folkrnn.cpus import available_cpus, cpu_quota, fit_torch_threads, thread_budget
+from folkrnn.cpus import available_cpus, cpu_quota, fit_threads, thread_budget
 from tests.factories import random_weights
 
 
@@ -81,26 +82,54 @@ def test_thread_budget_only_where_something_limits(monkeypatch, available, machi
         thread_budget.cache_clear()
 
 
-def test_torch_threads_follow_the_budget_unless_set(monkeypatch):
-    monkeypatch.setattr(cpus, "thread_budget", lambda: 3)
-    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
-    fit_torch_threads()
-    assert os.environ["OMP_NUM_THREADS"] == "3"
-    monkeypatch.setenv("OMP_NUM_THREADS", "5")
-    fit_torch_threads()
-    assert os.environ["OMP_NUM_THREADS"] == "5"
+@pytest.fixture
+def blas_pools(monkeypatch):
+    """The loaded BLAS pools' sizes, restored after the test; the thread variables unset for it."""
+    for name in cpus.THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    controller = ThreadpoolController()
+    before = {lib.prefix: lib.num_threads for lib in controller.lib_controllers}
+    yield controller
+    for lib in controller.lib_controllers:
+        lib.set_num_threads(before[lib.prefix])
+
+
+def _blas_threads(controller: ThreadpoolController) -> set[int]:
+    return {lib.num_threads for lib in controller.select(user_api="blas").lib_controllers}
+
+
+@pytest.mark.parametrize("budget, limit, threads", [(3, None, 3), (None, 1, 1), (2, 1, 1), (1, 4, 1), (None, None, None)])
+def test_pools_take_the_smaller_of_budget_and_limit(monkeypatch, blas_pools, budget, limit, threads):
+    monkeypatch.setattr(cpus, "thread_budget", lambda: budget)
+    untouched = _blas_threads(blas_pools)
+    assert fit_threads(limit) == threads
+    if threads is None:
+        assert not any(name in os.environ for name in cpus.THREAD_VARIABLES)
+        assert _blas_threads(blas_pools) == untouched
+    else:
+        assert {os.environ[name] for name in cpus.THREAD_VARIABLES} == {str(threads)}
+        assert _blas_threads(ThreadpoolController()) == {threads}  # numpy's OpenBLAS, already loaded
+
+
+def test_a_users_setting_is_kept(monkeypatch, blas_pools):
+    blas_pools.select(user_api="blas").limit(limits=2)
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
+    monkeypatch.setattr(cpus, "thread_budget", lambda: 1)
+    assert fit_threads(1) is None
+    assert "OMP_NUM_THREADS" not in os.environ
+    assert _blas_threads(ThreadpoolController()) == {2}
 
 
 @pytest.mark.parametrize("budget, threads", [(1, 1), (None, 0)])
-def test_onnx_session_takes_the_budget(monkeypatch, budget, threads):
+def test_onnx_session_takes_the_budget_and_does_not_spin(monkeypatch, budget, threads):
     seen = []
     real = onnx_step.onnxruntime.InferenceSession
 
     def spy(model, options, **kwargs):
-        seen.append(options.intra_op_num_threads)
+        seen.append((options.intra_op_num_threads, options.get_session_config_entry("session.intra_op.allow_spinning")))
         return real(model, options, **kwargs)
 
     monkeypatch.setattr(onnx_step, "thread_budget", lambda: budget)
     monkeypatch.setattr(onnx_step.onnxruntime, "InferenceSession", spy)
     onnx_step.LSTMSession(random_weights(hidden=8, seed=1))
-    assert seen == [threads]
+    assert seen == [(threads, "0")]  # idle workers sleep

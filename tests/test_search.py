@@ -118,3 +118,12 @@ def test_a_floor_that_ends_a_block_early_keeps_its_shorter_continuations():
     result = beam_search(WEIGHTS, PREFIX, block=2, keep=1.0, floor=floor, max_length=2)
     assert result.tokens[:1] == [WEIGHTS.vocabulary.tokens[first]]
     assert result.missed_mass[0] == pytest.approx(1 - p1[first] - p1[second])  # both were explored
+
+
+def test_a_search_out_of_time_stops_after_its_block_with_what_it_found():
+    whole = beam_search(NEVER_ENDS, PREFIX, block=2, keep=0.2, floor=0.0, max_length=40)
+    stopped = beam_search(NEVER_ENDS, PREFIX, block=2, keep=0.2, floor=0.0, max_length=40, seconds=0.0)
+    assert not whole.out_of_time and len(whole.tokens) == 40
+    assert stopped.out_of_time and not stopped.ended
+    assert stopped.tokens == whole.tokens[:2]  # one block, the same as the whole search's first
+    assert len(stopped.missed_mass) == 2

@@ -13,6 +13,7 @@ With ``keep=1``, ``block=1`` and ``floor=0`` this is greedy decoding.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -31,6 +32,7 @@ class SearchResult:
     log_probability: float  # of the tokens found (and </s> if ended), given the prefix
     missed_mass: np.ndarray  # per step found: the probability of the tokens not explored there
     candidates: int  # partial continuations scored, in all
+    out_of_time: bool = False  # stopped at the time limit, before </s> or max_length
 
 
 def _explored(p: np.ndarray, keep: float) -> np.ndarray:
@@ -78,9 +80,12 @@ def _advance(weights, beam: _Beam, children: list) -> _Beam:
 def beam_search(
     weights: ModelWeights, prefix: Sequence[str] = (), block: int = 2, keep: float = 0.1, floor: float = 1e-4,
     max_length: int = 400, max_candidates: int = 4096, progress: Callable[[int], None] | None = None,
+    seconds: float = math.inf,
 ) -> SearchResult:
     """Search for a likely tune after ``prefix``; ``progress`` is told the tokens found so far after
-    each block. At most ``max_candidates`` continuations are kept per depth (the likeliest)."""
+    each block. At most ``max_candidates`` continuations are kept per depth (the likeliest). A search
+    still running after ``seconds`` stops after its current block, with what it found."""
+    deadline = time.perf_counter() + seconds
     if not (block >= 1 and 0 < keep <= 1 and 0 <= floor < 1 and max_length >= 1 and max_candidates >= 1):
         raise ValueError("need block >= 1, 0 < keep <= 1, 0 <= floor < 1, max_length >= 1, max_candidates >= 1")
     vocabulary, end = weights.vocabulary, weights.vocabulary.index[END]
@@ -121,4 +126,6 @@ def beam_search(
         logits, state = step(weights, parent.row(row), np.array([seq[-1]]))
         if progress:
             progress(len(found))
+        if time.perf_counter() > deadline and len(found) < max_length:
+            return SearchResult(vocabulary.decode(found), False, total, np.array(missed), scored, out_of_time=True)
     return SearchResult(vocabulary.decode(found), False, total, np.array(missed), scored)

@@ -9,7 +9,8 @@ random orientation), and the share of ||h_t||^2 along w_i against the 1/H share 
 holds. (:func:`folkrnn.analysis.directions.logit_decomposition` splits one logit exactly into
 s_i (w_i . h_t) u_i[token] per direction plus the bias v[token].)
 
-Numpy only: the hidden states come from running the network (:mod:`folkrnn.network.usage`).
+Numpy only: the hidden states come from running the network, in ONNX Runtime
+(:func:`folkrnn.analysis.experiments.read_tunes`, as the app does) or in torch (:mod:`folkrnn.network.usage`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..vocab import CATEGORIES, token_category
+from ..vocab import CATEGORIES, END, token_category
 from .directions import projections
 from .svd import SoftmaxSVD
 
@@ -177,6 +178,21 @@ class UsageSums:
             self.abs_by_category.sum(axis=0) / n, by_category, mean, std, self.share / n, mean_norm,
             random_direction_mean_abs(hidden_size) * mean_norm, float(np.sqrt(spread / hidden_size)),
         )
+
+
+def tune_targets(tune) -> list[str]:
+    """The tokens a tune's h_t predict: a composed tune (with ``tokens`` and ``ended``) that did not end
+    predicts its tokens only; one that ended, or a plain token list (a transcription), also ``</s>``."""
+    tokens = list(getattr(tune, "tokens", tune))
+    return [*tokens, END] if getattr(tune, "ended", True) else tokens
+
+
+def usage_sums(tunes: Sequence, hidden: Sequence[np.ndarray], svd: SoftmaxSVD) -> UsageSums:
+    """The :class:`UsageSums` of ``tunes``, whose last layer's h_t are ``hidden`` ((len(tokens) + 1, H) each)."""
+    sums = UsageSums.zeros(svd.rank, svd.W.shape[0])
+    for tune, h in zip(tunes, hidden):
+        sums = sums + UsageSums.of_tune(h, tune_targets(tune), svd)
+    return sums
 
 
 _CATEGORY_INDEX = {name: k for k, name in enumerate(CATEGORIES)}

@@ -11,15 +11,10 @@ import torch
 
 from ..analysis.svd import SoftmaxSVD
 from ..analysis.usage import UsageSums
+from ..analysis.usage import usage_sums as sums_of
 from ..compose.sampling import Tune
-from ..vocab import END, START, Vocabulary
+from ..vocab import START, Vocabulary
 from .model import FolkRNN
-
-
-def _tokens_and_end(tune: Tune | Sequence[str]) -> tuple[list[str], bool]:
-    if isinstance(tune, Tune):
-        return list(tune.tokens), tune.ended
-    return list(tune), True  # a transcription: it ends with </s>
 
 
 @torch.no_grad()
@@ -49,14 +44,10 @@ def usage_sums(
     model: FolkRNN, vocabulary: Vocabulary, svd: SoftmaxSVD, tunes: Sequence[Tune | Sequence[str]],
     batch_size: int = 32,
 ) -> UsageSums:
-    """The :class:`UsageSums` of ``tunes``: every step's h_t and the token it predicts.
+    """:func:`folkrnn.analysis.usage.usage_sums` of ``tunes`` over h_t from the torch network.
 
     A :class:`~folkrnn.compose.sampling.Tune` that did not end contributes its tokens only; a plain token
     list counts as a full transcription, so its last step predicts ``</s>``.
     """
-    items = [_tokens_and_end(t) for t in tunes]
-    sums = UsageSums.zeros(svd.rank, model.config.hidden_size)
-    hidden = hidden_states(model, vocabulary, [tokens for tokens, _ in items], batch_size)
-    for (tokens, ended), h in zip(items, hidden):
-        sums = sums + UsageSums.of_tune(h, [*tokens, END] if ended else tokens, svd)
-    return sums
+    tokens = [list(getattr(tune, "tokens", tune)) for tune in tunes]
+    return sums_of(tunes, hidden_states(model, vocabulary, tokens, batch_size), svd)
