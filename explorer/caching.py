@@ -1,0 +1,86 @@
+"""A cache of per-model results shared by every session and bounded in bytes, not in entries.
+
+``st.cache_resource`` and ``st.cache_data`` bound a cache by its number of entries, but what one entry
+costs depends on the tune: the internals of a 1,000-token tune take 200 times those of a 5-token one,
+so 32 entries could hold 2 GB. :func:`shared` keeps results until their arrays and frames together
+pass a budget (cachetools' LRU, sized by :func:`nbytes`), least recently used out first, and hands
+every session the same read-only object.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+from cachetools import LRUCache
+
+from folkrnn import ModelWeights
+
+T = TypeVar("T")
+MB = 2**20
+
+
+def _parts(value) -> list:
+    """The values inside ``value``: a dataclass's fields, a list's, tuple's or dict's items."""
+    if hasattr(value, "__dataclass_fields__"):
+        return list(vars(value).values())
+    if isinstance(value, list | tuple):
+        return list(value)
+    if isinstance(value, dict):
+        return list(value.values())
+    return []
+
+
+def nbytes(value) -> int:
+    """The bytes of the numpy arrays and pandas frames in ``value``, however nested (others count 0)."""
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if isinstance(value, pd.DataFrame):
+        return int(value.memory_usage(deep=True, index=True).sum())
+    return sum(nbytes(part) for part in _parts(value))
+
+
+def read_only(value: T) -> T:
+    """``value`` with every numpy array inside it made read-only, so no session can change what another sees."""
+    if isinstance(value, np.ndarray):
+        value.setflags(write=False)
+    for part in _parts(value):
+        read_only(part)
+    return value
+
+
+def shared(max_mb: float, spinner: str | None = None) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Cache ``compute(weights, *args)`` on the model's content hash and ``args`` (hashable values; lists
+    are taken as tuples) for every session, while the results together hold at most ``max_mb`` MB; a result larger than that
+    is handed out and not kept. ``spinner`` is shown while computing. Each cache is
+    ``function.cache``, a cachetools LRUCache (``.currsize`` in bytes, ``.clear()``)."""
+
+    def decorate(compute: Callable[..., T]) -> Callable[..., T]:
+        cache: LRUCache = LRUCache(maxsize=int(max_mb * MB), getsizeof=nbytes)
+        lock = threading.Lock()
+
+        @functools.wraps(compute)
+        def cached(weights: ModelWeights, *args) -> T:
+            args = tuple(tuple(a) if isinstance(a, list) else a for a in args)  # a tune's tokens, say
+            key = (weights.content_hash, *args)
+            with lock:
+                if key in cache:
+                    return cache[key]
+            with st.spinner(spinner) if spinner else contextlib.nullcontext():
+                value = read_only(compute(weights, *args))
+            with lock:
+                if nbytes(value) <= cache.maxsize:
+                    cache[key] = value
+            return value
+
+        cached.cache = cache
+        return cached
+
+    return decorate
+
