@@ -7,7 +7,7 @@ from explorer.charts import bias_and_columns_chart, correlation_chart, token_val
 from explorer.frames import column_bias_correlation, token_frame
 from explorer.models import columns, svd
 from explorer.session import current_model
-from explorer.widgets import chart_with_csv
+from explorer.widgets import chart_with_csv, offered, ranged
 from folkrnn.analysis.perturbation import bias_distribution, logit_change_for_factor, probability_factor
 
 weights = current_model()
@@ -35,8 +35,7 @@ def logit_change_calculator(vocabulary, p_bias) -> None:
     st.latex(r"\alpha = \frac{e^{\delta}}{1 - p + p\,e^{\delta}}, \qquad \delta = \ln \frac{\alpha (1 - p)}{1 - \alpha p}")
     cols = st.columns(3)
     with cols[0]:
-        token = st.selectbox("Token", vocabulary.tokens, index=int(np.argmax(p_bias)), key="token",
-                             bind="query-params")
+        token = offered(st.selectbox, "Token", vocabulary.tokens, index=int(np.argmax(p_bias)), key="token")
     p = float(p_bias[vocabulary.index[token]])
     with cols[1]:
         delta = st.number_input("Logit change δ", -20.0, 20.0, 1.0, step=0.5, key="delta", bind="query-params")
@@ -44,9 +43,8 @@ def logit_change_calculator(vocabulary, p_bias) -> None:
     cols[2].metric(f"p({token}) under softmax(v)", f"{p:.4f}", delta=f"× {alpha:.3f} → {alpha * p:.4f}",
                    delta_color="off")
     max_alpha = 1 / p
-    target = st.number_input(f"Or: the δ that multiplies p by α (0 < α < {max_alpha:.1f})", 0.01,
-                             float(max_alpha) * 0.999, min(2.0, max_alpha * 0.5), key="alpha",
-                             bind="query-params")
+    target = ranged(st.number_input, f"Or: the δ that multiplies p by α (0 < α < {max_alpha:.1f})", 0.01,
+                    float(max_alpha) * 0.999, min(2.0, max_alpha * 0.5), key="alpha")
     st.markdown(f"δ = **{float(logit_change_for_factor(p, target)):.3f}** multiplies p({token}) by {target:.3f}.")
 
 

@@ -6,7 +6,7 @@ from explorer import models
 from explorer.charts import angles_chart, cosine_heatmap, spectra_chart
 from explorer.frames import angles_frame, cosines_frame, matches_frame, spectra_frame
 from explorer.session import current_model, pick_model
-from explorer.widgets import chart_with_csv
+from explorer.widgets import chart_with_csv, ranged
 from folkrnn.analysis.comparison import compare_softmax, shared_token_rows
 
 weights_a = current_model()
@@ -45,7 +45,7 @@ only_a = len(weights_a.vocabulary) - shared
 only_b = len(weights_b.vocabulary) - shared
 st.caption(f"{shared} shared tokens; {only_a} only in A, {only_b} only in B.")
 limit = min(svd_a.rank, svd_b.rank, shared)
-k = int(st.slider("Top k directions of each model", 1, limit, min(20, limit), key="k", bind="query-params"))
+k = int(ranged(st.slider, "Top k directions of each model", 1, limit, 20, key="k"))
 result = compare_softmax(svd_a, svd_b, k)
 angles = angles_frame({"A vs B": result.angles, "A vs a random subspace": result.random_angles})
 m = st.columns(3)

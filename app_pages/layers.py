@@ -14,9 +14,11 @@ from explorer.charts import (
 from explorer.frames import step_matrix_frame
 from explorer.inside import layer_tables, lstm_internals
 from explorer.session import current_model
-from explorer.widgets import chart_with_csv
+from explorer.widgets import chart_with_csv, offered, ranged
 from folkrnn.analysis.internals import SIGNALS, sparsity, unit_peaks
 from folkrnn.music.abc import to_abc
+
+HEATMAP_CELLS = 80_000  # units × steps in the heatmap: all 512 units of the part-5 tune's 147 steps
 
 weights = current_model()
 st.title("Layers over a tune")
@@ -33,13 +35,14 @@ n_layers, H = len(inside.layers), weights.hidden_size
 
 cols = st.columns(3)
 with cols[0]:
-    layer = int(st.selectbox("Layer", range(1, n_layers + 1), index=n_layers - 1, key="layer", bind="query-params"))
+    layer = int(offered(st.selectbox, "Layer", range(1, n_layers + 1), index=n_layers - 1, key="layer"))
 with cols[1]:
     signal = st.selectbox("Signal", SIGNALS, index=SIGNALS.index("h"), key="signal", bind="query-params",
                           help=" · ".join(f"{k}: {title}" for k, title in SIGNAL_TITLES.items()))
 with cols[2]:
-    shown = H if H <= 8 else int(st.slider(
-        "Units shown", 8, H, min(64, H), step=8, key="units", bind="query-params",
+    most = min(H, HEATMAP_CELLS // (len(tokens) + 1) // 8 * 8)  # at least 72: tunes have at most 1000 tokens
+    shown = H if H <= 8 else int(ranged(
+        st.slider, "Units shown", 8, most, 64, step=8, key="units",
         help="The units whose largest |value| over the tune is highest, in that order."))
 values = inside.layers[layer - 1].signal(signal)
 order, _ = unit_peaks(values)
@@ -63,8 +66,8 @@ with right:
     chart_with_csv(f"{signal}_unit_peaks", peaks, unit_peaks_chart, peaks, signal, key=(*tune_key, signal))
 
 st.subheader("One unit next to the tune")
-unit = int(st.number_input("Unit", 0, H - 1, units[0], key="unit", bind="query-params",
-                           help=f"0 … {H - 1}; the default is the unit with the largest |value| in the heatmap."))
+unit = int(ranged(st.number_input, "Unit", 0, H - 1, units[0], key="unit",
+                  help=f"0 … {H - 1}; the default is the unit with the largest |value| in the heatmap."))
 trace = step_matrix_frame(tokens, values, [unit], "unit", offset=0)
 left, right = st.columns([3, 2])
 with left:

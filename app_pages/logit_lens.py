@@ -7,7 +7,7 @@ from explorer.charts import LENS_MEASURES, lens_heatmap
 from explorer.frames import lens_frame, lens_top_frame
 from explorer.inside import lens
 from explorer.session import current_model
-from explorer.widgets import chart_with_csv
+from explorer.widgets import chart_with_csv, ranged
 
 weights = current_model()
 st.title("Logit lens")
@@ -37,8 +37,8 @@ chart_with_csv("logit_lens", frame, lens_heatmap, frame, LENS_MEASURES[measure o
                key=(weights.content_hash, tuple(tokens), measure or "KL"))
 
 st.subheader("What each layer decodes to at one step")
-step = st.slider("Step t", 0, len(tokens), min(10, len(tokens)), key="step", bind="query-params",
-                 help="h_t has read <s> and the first t tokens; it predicts token t+1 (</s> after the last).")
+step = ranged(st.slider, "Step t", 0, len(tokens), 10, key="step",
+              help="h_t has read <s> and the first t tokens; it predicts token t+1 (</s> after the last).")
 read = "<s>" if step == 0 else tokens[step - 1]
 following = [*tokens, "</s>"][step]
 st.markdown(f"Step **{step}** has just read `{read}`; the tune goes on with `{following}`.")

@@ -6,7 +6,7 @@ from explorer.charts import cumulative_histogram_chart, right_vectors_chart
 from explorer.frames import right_vectors_frame
 from explorer.models import svd
 from explorer.session import current_model
-from explorer.widgets import chart_with_csv, show_chart
+from explorer.widgets import chart_with_csv, offered, show_chart
 
 decomposition = svd(current_model())
 st.title("Right singular vectors $w_i$")
@@ -14,8 +14,7 @@ st.markdown("Each $w_i$ is a unit vector in the space of $h_t$; $h_t = w_i$ woul
             "logits. LSTM outputs lie in $[-1, 1]$, so how $w_i$'s mass is spread says how easily "
             "the network can point $h_t$ along it.")
 options = list(range(1, decomposition.rank + 1))
-directions = st.multiselect("Directions i", options, default=[1, 2, 3], key="w", bind="query-params",
-                            max_selections=8)
+directions = offered(st.multiselect, "Directions i", options, default=[1, 2, 3], key="w", max_selections=8)
 sort_values = st.toggle("Sort each vector's entries", key="sorted", bind="query-params")
 if not directions:
     st.info("Choose at least one direction.")

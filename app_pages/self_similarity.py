@@ -7,9 +7,11 @@ from explorer.charts import step_gramian_heatmap
 from explorer.frames import bar_line_steps
 from explorer.inside import lstm_internals, step_gramian_table
 from explorer.session import current_model
-from explorer.widgets import chart_with_csv
+from explorer.widgets import chart_with_csv, offered
 from folkrnn.analysis.internals import SIGNALS
 from folkrnn.analysis.similarity import KINDS, cosine_distances, share_of_pairs_above, step_signal
+
+MAX_STEPS = 300  # the Gramian has a row per pair of steps: 90,000 at most (400 steps took 190 MB, 902 took 0.7 GB)
 
 weights = current_model()
 st.title("Self-similarity")
@@ -23,9 +25,9 @@ layer_signals = [f"layer {n} {s}" for n in range(1, weights.num_layers + 1) for 
 choices = ["input", "output", *layer_signals]
 cols = st.columns(3)
 with cols[0]:
-    choice = st.selectbox("Signal", choices, index=choices.index(f"layer {weights.num_layers} h"), key="signal",
-                          bind="query-params", help="input: the one-hot token read; output: p_t; layer n X: "
-                          "that layer's h (output), c (cell) or gate i, f, o, g")
+    choice = offered(st.selectbox, "Signal", choices, index=choices.index(f"layer {weights.num_layers} h"),
+                     key="signal", help="input: the one-hot token read; output: p_t; layer n X: "
+                     "that layer's h (output), c (cell) or gate i, f, o, g")
 with cols[1]:
     kind = st.segmented_control("Gramian", KINDS, default="cosine", key="kind", bind="query-params",
                                 help="cosine: each row scaled to unit length first; dot: raw dot products") or "cosine"
@@ -42,6 +44,10 @@ for n, column in enumerate(columns):
         tokens = choose_tune(weights, default="Type" if n == 0 else "Compose", key_prefix="" if n == 0 else "b_")
         if not tokens:
             continue
+        if len(tokens) > MAX_STEPS:
+            st.warning(f"The Gramian pairs every two steps: the first {MAX_STEPS} tokens of these {len(tokens)} "
+                       "are shown.", icon=":material/content_cut:")
+            tokens = tokens[:MAX_STEPS]
         X = step_signal(lstm_internals(weights, tokens), signal, layer)
         share = share_of_pairs_above(cosine_distances(X), threshold)
         st.metric(f"Step pairs farther apart than {threshold:.2f}", f"{share:.1%}",

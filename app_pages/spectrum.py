@@ -15,10 +15,11 @@ st.title("Singular value spectrum")
 st.markdown("How far each direction $w_i$ of $h_t$ can move the logits: a unit change along $w_i$ "
             "adds $s_i u_i$ to $V h_t$.")
 cols = st.columns(4)
-cols[0].metric("s₁", f"{s[0]:.2f}")
-cols[1].metric("s₂", f"{s[1]:.2f}")
-cols[2].metric("s₃", f"{s[2]:.2f}")
-cols[3].metric("s₁ / s₂", f"{s[0] / s[1]:.2f}", help="The original v2 has s₁ ≈ 509 and s₂ = 65.76: a ratio of about 7.7.")
+for col, value, name in zip(cols, s[:3], "₁₂₃"):  # a model may have fewer than three directions
+    col.metric(f"s{name}", f"{value:.2f}")
+if len(s) > 1:
+    cols[3].metric("s₁ / s₂", f"{s[0] / s[1]:.2f}",
+                   help="The original v2 has s₁ ≈ 509 and s₂ = 65.76: a ratio of about 7.7.")
 st.markdown("**Next to the original.** The original v2's figures as Sturm published them, beside this "
             "model's own:")
 original_comparison_table(decomposition)

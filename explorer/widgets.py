@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import altair as alt
 import pandas as pd
@@ -95,7 +95,40 @@ def original_comparison_table(svd: SoftmaxSVD) -> None:
     })
 
 
+def ranged(widget: Callable, label: str, low, high, value, *, key: str, **kwargs):
+    """``widget`` (st.slider or st.number_input) in the URL under ``key``, for bounds that follow the tune
+    or the model (a step of the tune, a unit, a direction): the value it kept from the last run, or that
+    the URL gave, is clamped into [low, high] before it is laid out, and so is ``value``, the default.
+
+    A slider whose bounds change is a new widget that takes its key's kept value: step 146 of a long
+    tune, kept while a shorter one takes its place, stopped the page (StreamlitValueAboveMaxError).
+    A range of one value (a model of one unit) offers no choice: that value, with no widget (a slider
+    refuses equal bounds).
+    """
+    if low == high:
+        return low
+    kept = st.session_state.get(key)
+    if kept is not None and not low <= kept <= high:
+        st.session_state[key] = min(max(kept, low), high)
+    return widget(label, low, high, min(max(value, low), high), key=key, bind="query-params", **kwargs)
+
+
+def offered(widget: Callable, label: str, options: Sequence, *, key: str, **kwargs):
+    """``widget`` (st.selectbox, st.radio, st.segmented_control or st.multiselect) in the URL under
+    ``key``, for options that follow the model (its layers, tokens, directions): a kept choice the
+    options no longer hold is dropped before it is laid out, so the widget shows its default (or, for
+    a multiselect, the kept choices still offered) instead of a layer or token the model lacks; a
+    multiselect's ``default`` keeps only what is offered."""
+    kept = st.session_state.get(key)
+    if isinstance(kept, list) and not set(kept) <= set(options):
+        st.session_state[key] = [v for v in kept if v in options]
+    elif kept is not None and not isinstance(kept, list) and kept not in options:
+        del st.session_state[key]
+    if isinstance(kwargs.get("default"), list):
+        kwargs["default"] = [v for v in kwargs["default"] if v in options]
+    return widget(label, options, key=key, bind="query-params", **kwargs)
+
+
 def direction_input(label: str, rank: int, key: str, default: int = 1) -> int:
     """A direction number i in 1..rank, kept in the URL under ``key``."""
-    return int(st.number_input(label, min_value=1, max_value=rank, value=min(default, rank), step=1,
-                               key=key, bind="query-params"))
+    return int(ranged(st.number_input, label, 1, rank, default, key=key, step=1))
