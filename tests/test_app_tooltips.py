@@ -13,9 +13,8 @@ import explorer.session
 from explorer.navigation import COPYING, PAGES_DIR, SECTIONS
 from folkrnn.analysis.spectrum import spectrum_summary
 from folkrnn.analysis.svd import softmax_svd
-from folkrnn.examples import PART5_TUNE
 from folkrnn.weights import ModelWeights
-from tests.apptest_pages import open_section_page
+from tests.apptest_pages import REFERENCE_CORPUS, SMALL_WORKLOADS, open_section_page
 from tests.factories import random_weights
 from tests.vega import title, views
 
@@ -24,20 +23,6 @@ _SMALL = random_weights(hidden=8, seed=31)
 WEIGHTS = ModelWeights.checked(_SMALL.vocabulary, _SMALL.layers, _SMALL.V, _SMALL.v, {
     **_SMALL.metadata,
     "training": {"spectrum_history": [{"epoch": e, **spectrum_summary(softmax_svd(_SMALL))} for e in (1, 2)]}})
-SHORT = "M:4/4 K:Cmaj |: c 2 G E | C D E F | G A B c :|"
-PARAMS = {  # small workloads, by url path
-    "in-use": {"length": 20, "n": 5, "survey_length": 20},
-    "compose": {"n": 1, "length": 20},
-    "fewer": {"ks": 2, "n": 1, "length": 20},
-    "compare": {"k": 3},
-    "similarity": {"tokens": SHORT},
-    "ablate": {"n": 1, "length": 20},
-    "periodic": {"n": 1, "k": 2},
-    "forcing": {"n": 1},
-    "copying": {"source": "Type", "tokens": SHORT, "population_n": 5, "ngram": 3},
-    "search": {"length": 20, "candidates": 16},
-}
-REFERENCE = "M:4/4\nK:Cmaj\n|: c 2 G E | C D E F | G A B c :|\n\nM:4/4\nK:Cmaj\n" + " ".join(PART5_TUNE[2:30]) + "\n"
 DRAWING = re.compile(r"\b(?:chart_with_csv|show_chart|st\.altair_chart|st\.vega_lite_chart)\(")
 PAGES = [pytest.param(section, spec, id=spec.url_path or "home") for section, specs in SECTIONS.items()
          for spec in specs]
@@ -50,14 +35,14 @@ def small_model(monkeypatch):
 
 
 def test_the_small_workloads_name_pages_of_the_navigation():
-    assert set(PARAMS) <= {spec.url_path for specs in SECTIONS.values() for spec in specs}
+    assert set(SMALL_WORKLOADS) <= {spec.url_path for specs in SECTIONS.values() for spec in specs}
 
 
 @pytest.mark.parametrize("section, spec", PAGES)
 def test_every_chart_of_the_page_has_a_tooltip_on_every_mark(section, spec):
-    at = open_section_page(section, spec.url_path, **PARAMS.get(spec.url_path, {}))
+    at = open_section_page(section, spec.url_path, **SMALL_WORKLOADS.get(spec.url_path, {}))
     if spec == COPYING:  # it draws once a reference corpus is given
-        at.file_uploader(key="reference").upload("reference.txt", REFERENCE.encode()).run()
+        at.file_uploader(key="reference").upload("reference.txt", REFERENCE_CORPUS.encode()).run()
         assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     specs = [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
