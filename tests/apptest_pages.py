@@ -21,8 +21,8 @@ SMALL_WORKLOADS = {  # query parameters that keep a page's work small, by url pa
     "lens": {"length": 20},
     "similarity": {"tokens": SHORT_TUNE, "length": 20},
     "ablate": {"n": 1, "length": 20},
-    "periodic": {"n": 1, "k": 2, "length": 20},
-    "forcing": {"n": 1},
+    "periodic": {"n": 1, "k": 2, "length": 20, "compose_length": 20},
+    "forcing": {"n": 1, "length": 20},
     "copying": {"source": "Type", "tokens": SHORT_TUNE, "population_n": 5, "population_length": 20, "ngram": 3},
     "search": {"length": 20, "candidates": 16},
 }
