@@ -7,12 +7,14 @@ radio, selectbox, segmented control, select slider and multiselect (at most MAX_
 spread over it, first and last included), the other value of every toggle and checkbox, the minimum and
 maximum of every number input and slider, a click on every button (a widget in a form is followed by a
 click on its submit button) and, on the replica, the upload of the tiny model; on the tiny model, whose
-runs cost less, the widgets a setting reveals are swept too, in that setting's state. Then every widget whose range a setting changed (its bounds or
-options follow the tune or the model) is set to the value that setting takes away, the setting follows,
-and then a plain rerun (a slider whose bounds changed is a new widget, which takes its kept value when
-the browser next sends it).
+runs cost less, the widgets a setting reveals are swept too, in that setting's state. Then every widget
+whose range a setting changed (its bounds or options follow the tune or the model) is set to the value
+that setting takes away, the setting follows, and then a plain rerun.
 
-A failure names the page, the settings in order, the URL that opens the page with them, and the exception.
+A run fails on an exception, or on a widget showing a value outside its own range: a slider whose bounds
+change is a new widget that takes its key's kept value, and the next change of the page then stops it
+(the logit lens's StreamlitValueAboveMaxError). A failure names the page, the settings in order, the URL
+that opens the page with them, and what went wrong.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ PAGES = [(section, spec) for section, specs in SECTIONS.items() for spec in spec
 @dataclass(frozen=True)
 class Setting:
     """One thing a user does: set widget ``name`` (its key, or its label without one) of ``kind`` to
-    ``value`` (a button's value is its click; kind "step" is a step of its own, such as uploading the tiny model)."""
+    ``value`` (a button's value is its click); kind "step" is a step of its own, named by ``value``."""
 
     kind: str
     name: str
@@ -58,7 +60,6 @@ class Setting:
 
 
 UPLOAD_TINY = Setting("step", "model", "upload the tiny model")
-# A widget whose identity changed with its bounds takes its kept value when the browser next sends it.
 RERUN = Setting("step", "", "a rerun")
 
 
@@ -124,10 +125,11 @@ def _taken_away(kind: str, before: tuple, after: tuple) -> Any:
     """A value the range ``before`` offered and ``after`` does not (the maximum first), or None."""
     if kind in ("number_input", "slider"):
         (low, high), (new_low, new_high) = before, after
-        return high if new_high is not None and high is not None and new_high < high else (
-            low if new_low is not None and low is not None and new_low > low else None)
+        if None not in (high, new_high) and new_high < high:
+            return high
+        return low if None not in (low, new_low) and new_low > low else None
     gone = next((option for option in before if option not in after), None)
-    return None if gone is None else ([gone] if kind in ("multiselect",) else gone)
+    return [gone] if gone is not None and kind == "multiselect" else gone
 
 
 def _widgets(at: AppTest) -> dict[tuple[str, str], Any]:
@@ -201,7 +203,7 @@ class PageSweep:
         """``at`` after the last of ``steps`` (the others are done or pending), run, and whether it ran
         clean; a fresh page in its place when it did not."""
         last = steps[-1]
-        if last.kind not in ("step",) and (last.kind, last.name) not in _widgets(at):
+        if last.kind != "step" and (last.kind, last.name) not in _widgets(at):
             at.run()  # the pending changes bring it back
         self.apply(at, last)
         at.run()
