@@ -8,12 +8,14 @@ from explorer.beyond import composing_controls, parse_tokens
 from explorer.charts import populations_chart, token_change_chart
 from explorer.experiments import composed_pair, intervention_controls, summary_metrics, token_probabilities
 from explorer.frames import populations_frame, token_change_frame
+from explorer.on_demand import asked, wait_for
 from explorer.session import current_model
-from explorer.widgets import chart_with_csv
+from explorer.widgets import chart_with_csv, ranged
 from folkrnn.analysis.experiments import summary
 from folkrnn.compose.interventions import Intervention
 from folkrnn.examples import PART5_TUNE
 
+COMPOSE = "Compose with and without"
 weights = current_model()
 st.title("Ablate and steer")
 st.markdown(
@@ -22,10 +24,15 @@ st.markdown(
     "from the last layer's $h_t$, or add $\\alpha w_i$ to it at every step. The changed $h_t$ is what "
     "$V$ reads *and* what the next step reads."
 )
-intervention = intervention_controls(weights)
+with st.form("change", border=False):
+    intervention = intervention_controls(weights)
+    settings = composing_controls(weights.vocabulary, n_default=4, length_default=300)
+    pressed = st.form_submit_button(COMPOSE, type="primary", icon=":material/play_arrow:")
 if intervention is None:
     st.stop()
-settings = composing_controls(weights.vocabulary)
+if not asked("change", (weights.content_hash, intervention, settings), pressed):
+    wait_for(COMPOSE, f"compose {settings.n} tunes from the same seeds with and without the change")
+    st.stop()
 if intervention.empty:
     st.info("Nothing is changed yet: both columns below hold the same tunes. Choose units, directions or α above.")
 
@@ -36,8 +43,7 @@ summary_metrics(summaries["without"], summaries["with the change"],
 population = populations_frame(summaries)
 chart_with_csv("meters_and_modes", population, populations_chart, population)
 
-shown = 1 if settings.n == 1 else int(st.slider(  # a slider needs two values to choose from
-    "Tunes shown side by side", 1, settings.n, min(2, settings.n), key="shown", bind="query-params"))
+shown = int(ranged(st.slider, "Tunes shown side by side", 1, settings.n, 2, key="shown"))
 for i in range(shown):
     left, right = st.columns(2)
     for column, tunes, name in ((left, without, "without"), (right, under, "with the change")):

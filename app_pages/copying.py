@@ -3,7 +3,7 @@
 import streamlit as st
 
 from explorer.abcjs import render_abc
-from explorer.beyond import choose_tune, composed
+from explorer.beyond import choose_tune, composed, longest_tune
 from explorer.charts import populations_chart
 from explorer.experiments import reference_corpus
 from explorer.frames import matches_table, populations_frame
@@ -60,8 +60,12 @@ else:
         render_abc(to_abc(best.tokens), height=300, key="abc-nearest")
 
 st.subheader("Composed tunes against the reference")
-count = int(st.number_input("Tunes to compose", 5, 200, 20, step=5, key="population_n", bind="query-params"))
-tunes = composed(weights, SamplingSettings(count, (), 1.0, 0, 400))
+cols = st.columns(2)
+with cols[0]:
+    count = int(st.number_input("Tunes to compose", 5, 200, 20, step=5, key="population_n", bind="query-params"))
+with cols[1]:
+    max_length = longest_tune("population_length")
+tunes = composed(weights, SamplingSettings(count, (), 1.0, 0, max_length))
 stats = {"composed": population([t.tokens for t in tunes]), "reference": population(reference.tunes)}
 m = st.columns(2)
 for col, (name, s) in zip(m, stats.items()):

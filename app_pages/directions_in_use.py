@@ -20,12 +20,14 @@ from explorer.frames import (
     usage_frame,
 )
 from explorer.models import svd
+from explorer.on_demand import asked, wait_for
 from explorer.session import current_model
-from explorer.widgets import chart_with_csv, show_chart
+from explorer.widgets import chart_with_csv, offered, ranged, show_chart
 from folkrnn.analysis.directions import logit_decomposition, projections, step_tokens
 from folkrnn.compose.sampling import SamplingSettings
 from folkrnn.music.abc import to_abc
 
+SURVEY = "Compose and measure"
 weights = current_model()
 decomposition = svd(weights)
 vocabulary = weights.vocabulary
@@ -39,7 +41,7 @@ st.markdown(
 
 # ---------------------------------------------------------------------------------------------
 st.header("One tune", divider="gray")
-tokens = choose_tune(weights)
+tokens = choose_tune(weights, default="Type")  # the part-5 tune: nothing to compose on opening
 
 
 @st.fragment
@@ -49,16 +51,13 @@ def tune_directions(tokens: list[str], hidden, logits, proj) -> None:
     st.subheader("Projections $w_i \\cdot h_t$ along the tune")
     cols = st.columns([2, 2, 1])
     with cols[0]:
-        top = st.slider("Directions shown (top k)", 1, decomposition.rank, min(16, decomposition.rank), key="top",
-                        bind="query-params")
+        top = ranged(st.slider, "Directions shown (top k)", 1, decomposition.rank, 16, key="top")
     with cols[1]:
-        step = st.slider("Step t to decompose", 0, len(tokens), min(10, len(tokens)), key="step",
-                         bind="query-params",
-                         help="h_t at step t has read <s> and the first t tokens; it predicts token t+1 "
-                              "(</s> after the last).")
+        step = ranged(st.slider, "Step t to decompose", 0, len(tokens), 10, key="step",
+                      help="h_t at step t has read <s> and the first t tokens; it predicts token t+1 "
+                           "(</s> after the last).")
     with cols[2]:
-        terms = st.number_input("Terms shown", 1, decomposition.rank, min(10, decomposition.rank), key="terms",
-                                bind="query-params")
+        terms = ranged(st.number_input, "Terms shown", 1, decomposition.rank, 10, key="terms")
     frame = projections_frame(tokens, proj, range(1, top + 1))
     chart_with_csv("projections", frame, projection_heatmap, frame, step)
     st.caption("Red: h_t points along +w_i (raising the tokens where u_i > 0); blue: along −w_i. "
@@ -67,7 +66,7 @@ def tune_directions(tokens: list[str], hidden, logits, proj) -> None:
     st.subheader("Why that token? The logit, direction by direction")
     read, actual = step_tokens(tokens, step)
     options = ["next token in the tune", *vocabulary.tokens]
-    choice = st.selectbox("Token whose logit to decompose", options, key="token", bind="query-params")
+    choice = offered(st.selectbox, "Token whose logit to decompose", options, key="token")
     token = actual if choice == options[0] else choice
     d = logit_decomposition(hidden[step], decomposition, vocabulary.index[token])
     m = st.columns(4)
@@ -100,20 +99,25 @@ st.markdown(
     "$E|w \\cdot h_t| = \\lVert h_t \\rVert\\,\\Gamma(H/2)/(\\sqrt{\\pi}\\,\\Gamma((H+1)/2)) \\approx "
     "\\lVert h_t \\rVert \\sqrt{2/(\\pi H)}$ and hold $1/H$ of $\\lVert h_t \\rVert^2$."
 )
-cols = st.columns(4)
-with cols[0]:
-    n = int(st.number_input("Tunes", 5, 200, 20, step=5, key="n", bind="query-params",
-                            help="Composed with no seed tokens (the model chooses meter and mode)."))
-with cols[1]:
-    survey_length = int(st.number_input("Longest tune", 20, 1000, 400, step=10, key="survey_length",
-                                        bind="query-params"))
-with cols[2]:
-    survey_T = float(st.slider("Temperature ", 0.1, 2.0, 1.0, step=0.05, key="survey_T", bind="query-params"))
-with cols[3]:
-    survey_seed = int(st.number_input("Seed", 0, 2**31 - 1, 0, key="survey_seed", bind="query-params"))
+with st.form("survey", border=False):
+    cols = st.columns(4)
+    with cols[0]:
+        n = int(st.number_input("Tunes", 5, 200, 10, step=5, key="n", bind="query-params",
+                                help="Composed with no seed tokens (the model chooses meter and mode)."))
+    with cols[1]:
+        survey_length = int(st.number_input("Longest tune", 20, 1000, 400, step=10, key="survey_length",
+                                            bind="query-params"))
+    with cols[2]:
+        survey_T = float(st.slider("Temperature ", 0.1, 2.0, 1.0, step=0.05, key="survey_T", bind="query-params"))
+    with cols[3]:
+        survey_seed = int(st.number_input("Seed", 0, 2**31 - 1, 0, key="survey_seed", bind="query-params"))
+    pressed = st.form_submit_button(SURVEY, type="primary", icon=":material/play_arrow:")
 
-
-usage = direction_usage_survey(weights, SamplingSettings(n, (), survey_T, survey_seed, survey_length))
+settings = SamplingSettings(n, (), survey_T, survey_seed, survey_length)
+if not asked("survey", (weights.content_hash, settings), pressed):
+    wait_for(SURVEY, f"compose {n} tunes and measure $w_i \\cdot h_t$ at every step")
+    st.stop()
+usage = direction_usage_survey(weights, settings)
 if usage.steps == 0:
     st.warning("The composed tunes hold no steps to measure.")
     st.stop()
@@ -145,8 +149,7 @@ st.markdown(
 chart_with_csv("direction_usage", table, usage_chart, table)
 show_chart(variation_chart, table)
 show_chart(share_chart, table)
-shown = st.slider("Directions in the category view", 1, decomposition.rank, min(30, decomposition.rank),
-                  key="category_top", bind="query-params")
+shown = ranged(st.slider, "Directions in the category view", 1, decomposition.rank, 30, key="category_top")
 by_category = usage_category_frame(usage, range(1, shown + 1))
 chart_with_csv("direction_usage_by_category", by_category, usage_category_heatmap, by_category)
 steps = ", ".join(f"{c} {k:,}" for c, k in usage.category_steps.items())

@@ -9,11 +9,13 @@ from explorer.beyond import activations, composed_sweep, composing_controls, nll
 from explorer.charts import nll_chart, removal_chart, token_nll_chart, wellformed_chart
 from explorer.frames import nll_frame, token_nll_frame, tunes_frame, wellformed_frame
 from explorer.models import svd
+from explorer.on_demand import asked, wait_for
 from explorer.session import current_model
-from explorer.widgets import chart_with_csv
+from explorer.widgets import chart_with_csv, offered, ranged
 from folkrnn.analysis.truncation import Truncation, targets_of, token_nll, truncation_sweep
 from folkrnn.examples import PART5_TUNE
 
+COMPOSE = "Compose with each"
 weights = current_model()
 decomposition = svd(weights)
 rank = decomposition.rank
@@ -31,10 +33,10 @@ with cols[0]:
                    captions=["keep directions 1..k", "drop chosen directions"])
 with cols[1]:
     if how == "Top k":
-        softmax = Truncation(st.slider("Directions kept k", 1, rank, min(30, rank), key="k", bind="query-params"))
+        softmax = Truncation(ranged(st.slider, "Directions kept k", 1, rank, 30, key="k"))
     else:
-        softmax = Truncation(remove=st.multiselect("Directions removed", list(range(1, rank + 1)), default=[1],
-                                                   key="remove", bind="query-params"))
+        softmax = Truncation(remove=offered(st.multiselect, "Directions removed", list(range(1, rank + 1)), default=[1],
+                                            key="remove"))
 keep = softmax.keep(rank)
 label = softmax.describe(rank)
 energy = float((decomposition.s[keep] ** 2).sum() / (decomposition.s**2).sum())
@@ -80,11 +82,18 @@ if tokens:
 st.header("Composing", divider="gray")
 st.markdown("Each softmax layer composes its own tunes (every sampled token feeds back into the LSTM). "
             "The same seed gives each layer the same random numbers.")
-settings = composing_controls(weights.vocabulary, "Tunes per layer", 50, 10, 500)
-default_ks = sorted({min(x, rank) for x in (5, 10, 30, rank)})
-sweep = st.multiselect("Values of k to compare", list(range(1, rank + 1)), default=default_ks, key="ks",
-                       bind="query-params", help="Each adds n composed tunes (cached once composed).")
-results = composed_sweep(weights, truncation_sweep(sweep, softmax), settings)
+with st.form("sweep", border=False):
+    settings = composing_controls(weights.vocabulary, "Tunes per layer", 50, 10, 300)
+    default_ks = sorted({min(x, rank) for x in (5, 10, 30, rank)})
+    sweep = offered(st.multiselect, "Values of k to compare", list(range(1, rank + 1)), default=default_ks, key="ks",
+                    help="Each adds n composed tunes (cached once composed).")
+    pressed = st.form_submit_button(COMPOSE, type="primary", icon=":material/play_arrow:")
+truncations = truncation_sweep(sweep, softmax)
+if not asked("sweep", (weights.content_hash, settings, tuple(truncations)), pressed):
+    wait_for(COMPOSE, f"compose {settings.n} tunes with each of {len(truncations)} softmax layers "
+                      f"({', '.join(t.describe(rank) for t in truncations)})")
+    st.stop()
+results = composed_sweep(weights, truncations, settings)
 table = wellformed_frame(results, rank)
 along_k = wellformed_frame(results, rank, along_k=True)
 if len(along_k):
@@ -97,7 +106,7 @@ st.subheader(f"Tunes composed with {label}")
 tunes = results[softmax]
 st.dataframe(tunes_frame(tunes), hide_index=True, key="truncated-tunes",
              column_config={"well_formed": st.column_config.CheckboxColumn("well-formed")})
-pick = int(st.number_input("Show tune", 1, len(tunes), 1, key="show", bind="query-params"))
+pick = int(ranged(st.number_input, "Show tune", 1, len(tunes), 1, key="show"))
 tune = tunes[pick - 1]
 render_abc(tune.abc(index=pick), height="content", key="truncated-abc")
 st.code(" ".join(tune.tokens), language=None, wrap_lines=True)

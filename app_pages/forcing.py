@@ -3,18 +3,19 @@
 import streamlit as st
 
 from explorer.abcjs import render_abc
-from explorer.beyond import parse_tokens, sampling_controls, seed_tokens
+from explorer.beyond import composing_controls, parse_tokens
 from explorer.charts import state_change_chart
 from explorer.experiments import composed_pair, hidden_states, summary_metrics
 from explorer.frames import state_change_frame
+from explorer.on_demand import asked, wait_for
 from explorer.session import current_model
-from explorer.widgets import chart_with_csv
+from explorer.widgets import chart_with_csv, offered
 from folkrnn import CATEGORIES
 from folkrnn.analysis.experiments import summary
 from folkrnn.compose.interventions import Intervention
-from folkrnn.compose.sampling import SamplingSettings
 from folkrnn.examples import PART5_TUNE
 
+FORCE = "Compose and read, forced"
 weights = current_model()
 vocabulary = weights.vocabulary
 st.title("Forcing the input")
@@ -24,20 +25,22 @@ st.markdown(
     "seed tokens, and see how the composition and the hidden states change."
 )
 present = [c for c in CATEGORIES if c in set(vocabulary.categories)]
-cols = st.columns(2)
-with cols[0]:
-    beta = float(st.slider("β, the random token's share", 0.0, 1.0, 0.3, step=0.05, key="beta", bind="query-params"))
-with cols[1]:
-    category = st.selectbox("Random token from", present, index=present.index("pitch") if "pitch" in present else 0,
-                            key="category", bind="query-params")
+with st.form("forcing", border=False):
+    cols = st.columns(2)
+    with cols[0]:
+        beta = float(st.slider("β, the random token's share", 0.0, 1.0, 0.3, step=0.05, key="beta",
+                               bind="query-params"))
+    with cols[1]:
+        category = offered(st.selectbox, "Random token from", present,
+                           index=present.index("pitch") if "pitch" in present else 0, key="category")
+    settings = composing_controls(vocabulary)
+    pressed = st.form_submit_button(FORCE, type="primary", icon=":material/play_arrow:")
 force_tokens = tuple(t for t, c in zip(vocabulary.tokens, vocabulary.categories) if c == category)
-prefix = seed_tokens(vocabulary, columns=st.columns(2))
-cols = st.columns(3)
-T, seed = sampling_controls(columns=cols[:2])
-with cols[2]:
-    n = int(st.number_input("Tunes", 1, 64, 8, key="n", bind="query-params"))
-forcing = Intervention(force=beta, force_tokens=force_tokens, force_seed=seed)
-without, under = composed_pair(weights, forcing, SamplingSettings(n, prefix, T, seed, 400))
+forcing = Intervention(force=beta, force_tokens=force_tokens, force_seed=settings.seed)
+if not asked("forcing", (weights.content_hash, forcing, settings), pressed):
+    wait_for(FORCE, f"compose {settings.n} tunes from the same seeds with and without the forced input, and read a tune forced")
+    st.stop()
+without, under = composed_pair(weights, forcing, settings)
 summary_metrics(summary(without), summary(under), ["well_formed_share", "mean_bar_errors", "mean_length"])
 left, right = st.columns(2)
 for column, tunes, name in ((left, without, "as it is"), (right, under, "forced")):
@@ -50,7 +53,7 @@ text = st.text_area("Tune in folk-rnn v2 tokens", " ".join(PART5_TUNE), key="tok
                     help="Read with forcing after its meter and mode tokens; the default is the part-5 tune.")
 tokens = parse_tokens(vocabulary, text)
 if tokens:
-    reading = Intervention(force=beta, force_tokens=force_tokens, force_after=3, force_seed=seed)
+    reading = Intervention(force=beta, force_tokens=force_tokens, force_after=3, force_seed=settings.seed)
     change = state_change_frame(tokens, hidden_states(weights, Intervention(), tokens),
                                 hidden_states(weights, reading, tokens))
     chart_with_csv("state_change", change, state_change_chart, change)

@@ -6,7 +6,7 @@ from explorer.charts import spectrum_chart, stable_rank_chart, token_gramian_hea
 from explorer.frames import singular_values_frame, weight_spectra_frame
 from explorer.inside import input_layer_tables, spectra
 from explorer.session import current_model
-from explorer.widgets import chart_with_csv
+from explorer.widgets import chart_with_csv, offered
 from folkrnn.weights import GATES
 
 weights = current_model()
@@ -37,7 +37,7 @@ st.subheader("Every weight matrix")
 all_spectra = spectra(weights)
 summary = weight_spectra_frame(all_spectra)
 chart_with_csv("stable_ranks", summary, stable_rank_chart, summary)
-chosen = st.selectbox("Spectrum of", summary["matrix"], index=0, key="matrix", bind="query-params")
+chosen = offered(st.selectbox, "Spectrum of", list(summary["matrix"]), index=0, key="matrix")
 s = next(m.s for m in all_spectra if m.name == chosen)
 curve = singular_values_frame(s)
 chart_with_csv("matrix_spectrum", curve, spectrum_chart, curve, True, f"Singular values of {chosen}")

@@ -3,18 +3,20 @@ network still counts without them."""
 
 import streamlit as st
 
-from explorer.beyond import choose_tune, sampling_controls
+from explorer.beyond import choose_tune, longest_tune, sampling_controls
 from explorer.charts import periodogram_chart, unit_power_chart
 from explorer.experiments import composed_pair, summary_metrics
 from explorer.frames import periodogram_frame, unit_power_frame
 from explorer.inside import lstm_internals
+from explorer.on_demand import asked, wait_for
 from explorer.session import current_model
-from explorer.widgets import chart_with_csv
+from explorer.widgets import chart_with_csv, ranged
 from folkrnn.analysis.experiments import summary
 from folkrnn.analysis.periodic import bar_period, periodic_units, periodogram, power_at_period
 from folkrnn.compose.interventions import Intervention
 from folkrnn.compose.sampling import SamplingSettings
 
+COMPOSE = "Compose without them"
 weights = current_model()
 st.title("Periodic units")
 st.markdown(
@@ -40,16 +42,22 @@ curves = periodogram_frame(freqs, spectrum, [int(u) for u in ranked["unit"][:4]]
 chart_with_csv("periodograms", curves, periodogram_chart, curves, period)
 
 st.subheader("Without the most periodic units")
-cols = st.columns(4)
-with cols[0]:
-    k = int(st.slider("Units zeroed (the top k)", 1, min(200, weights.hidden_size), min(20, weights.hidden_size),
-                      key="k", bind="query-params"))
-with cols[1]:
-    n = int(st.number_input("Tunes", 1, 64, 8, key="n", bind="query-params"))
-T, seed = sampling_controls(columns=cols[2:])
+with st.form("without", border=False):
+    cols = st.columns(5)
+    with cols[0]:
+        k = int(ranged(st.slider, "Units zeroed (the top k)", 1, min(200, weights.hidden_size), 20, key="k"))
+    with cols[1]:
+        n = int(st.number_input("Tunes", 1, 64, 8, key="n", bind="query-params"))
+    T, seed = sampling_controls("compose_", columns=cols[2:4])  # keys of its own: choose_tune may lay out T, seed
+    with cols[4]:
+        max_length = longest_tune("compose_length")
+    pressed = st.form_submit_button(COMPOSE, type="primary", icon=":material/play_arrow:")
 top = tuple(sorted(int(u) for u in periodic_units(h, period, k)))
-without, under = composed_pair(weights, Intervention(zero_units={weights.num_layers: top}),
-                               SamplingSettings(n, (), T, seed, 400))
+intervention, settings = Intervention(zero_units={weights.num_layers: top}), SamplingSettings(n, (), T, seed, max_length)
+if not asked("without", (weights.content_hash, intervention, settings), pressed):
+    wait_for(COMPOSE, f"compose {n} tunes from the same seeds with and without the top {k} units")
+    st.stop()
+without, under = composed_pair(weights, intervention, settings)
 summary_metrics(summary(without), summary(under), ["mean_bar_errors", "well_formed_share", "mean_bars"])
 st.caption(f"Zeroed units of layer {weights.num_layers}: {', '.join(map(str, top))}. The same {n} seeds, "
-           "composed with no seed tokens, at most 400 tokens.")
+           f"composed with no seed tokens, at most {max_length} tokens.")

@@ -6,14 +6,16 @@ import streamlit as st
 from explorer.abcjs import render_abc
 from explorer.beyond import composed, sampling_controls, seed_tokens
 from explorer.charts import missed_mass_chart
-from explorer.experiments import searched, token_probabilities
+from explorer.experiments import SEARCH_SECONDS, searched, token_probabilities
 from explorer.frames import missed_mass_frame
+from explorer.on_demand import asked, wait_for
 from explorer.session import current_model
 from explorer.widgets import chart_with_csv
 from folkrnn.compose.interventions import Intervention
 from folkrnn.compose.sampling import SamplingSettings
 from folkrnn.music.abc import to_abc
 
+SEARCH = "Search"
 weights = current_model()
 st.title("Search vs sampling")
 st.markdown(
@@ -22,23 +24,32 @@ st.markdown(
     "continuations whose joint probability falls below a floor. The search never looks at the rest of the "
     "distribution: part 12's figure is how much probability that is, step by step."
 )
-prefix = seed_tokens(weights.vocabulary, columns=st.columns(2))
-cols = st.columns(5)
-with cols[0]:
-    block = int(st.number_input("Block (tokens)", 1, 4, 2, key="block", bind="query-params"))
-with cols[1]:
-    keep = float(st.select_slider("Vocabulary kept per depth", [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0], 0.05,
-                                  key="keep", bind="query-params", help="The likeliest tokens making up this share"))
-with cols[2]:
-    floor = float(st.select_slider("Joint-probability floor", [0.0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2], 1e-4,
-                                   key="floor", bind="query-params"))
-with cols[3]:
-    max_length = int(st.number_input("Longest tune", 20, 600, 300, step=10, key="length", bind="query-params"))
-with cols[4]:
-    max_candidates = int(st.number_input("Candidates per depth", 16, 8192, 1024, key="candidates", bind="query-params",
-                                         help="The likeliest continuations kept at each depth: bounds time and memory"))
-T, seed = sampling_controls(columns=st.columns(2))
+with st.form("search", border=False):
+    prefix = seed_tokens(weights.vocabulary, columns=st.columns(2))
+    cols = st.columns(5)
+    with cols[0]:
+        block = int(st.number_input("Block (tokens)", 1, 4, 2, key="block", bind="query-params"))
+    with cols[1]:
+        keep = float(st.select_slider("Vocabulary kept per depth", [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0], 0.05,
+                                      key="keep", bind="query-params",
+                                      help="The likeliest tokens making up this share"))
+    with cols[2]:
+        floor = float(st.select_slider("Joint-probability floor", [0.0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2], 1e-4,
+                                       key="floor", bind="query-params"))
+    with cols[3]:
+        max_length = int(st.number_input("Longest tune", 20, 400, 200, step=10, key="length", bind="query-params"))
+    with cols[4]:
+        max_candidates = int(st.number_input(
+            "Candidates per depth", 16, 1024, 256, key="candidates", bind="query-params",
+            help="The likeliest continuations kept at each depth: bounds time and memory"))
+    T, seed = sampling_controls(columns=st.columns(2))
+    pressed = st.form_submit_button(SEARCH, type="primary", icon=":material/play_arrow:")
 
+settings = (weights.content_hash, tuple(prefix), block, keep, floor, max_length, max_candidates, T, seed)
+if not asked("search", settings, pressed):
+    wait_for(SEARCH, f"search for a tune of at most {max_length} tokens (at most {SEARCH_SECONDS:.0f} s), "
+                     "next to a greedy and a sampled one")
+    st.stop()
 found = searched(weights, prefix, block, keep, floor, max_length, max_candidates)
 greedy = searched(weights, prefix, 1, 1.0, 0.0, max_length, max_candidates)
 sampled = composed(weights, SamplingSettings(1, prefix, T, seed, max_length))[0]
@@ -49,7 +60,10 @@ for column, (name, tokens) in zip(columns, tunes.items()):
     with column:
         st.metric(f"{name}: NLL per token", f"{-np.log(p).mean():.3f}", help="Nats per token, </s> included")
         render_abc(to_abc(tokens), height=360, key=f"abc-{name.split()[0]}")
-st.caption(f"The search scored {found.candidates:,} continuations" + ("" if found.ended else
+if found.out_of_time:
+    st.warning(f"The search stopped after {SEARCH_SECONDS:.0f} s, at {len(found.tokens)} tokens: keep fewer "
+               "candidates or a smaller share of the vocabulary, or raise the floor.", icon=":material/timer:")
+st.caption(f"The search scored {found.candidates:,} continuations" + ("" if found.ended or found.out_of_time else
            f" and stopped at {max_length} tokens without </s>") + ".")
 missed = missed_mass_frame(found.tokens, found.missed_mass)
 chart_with_csv("missed_mass", missed, missed_mass_chart, missed)

@@ -3,8 +3,8 @@
 Everything long is cached with ``st.cache_data`` keyed on the model's ``content_hash`` (the weights go
 in as an unhashed ``_weights`` argument) and on the inputs (a
 :class:`~folkrnn.compose.sampling.SamplingSettings` and a :class:`~folkrnn.analysis.truncation.Truncation`
-are frozen dataclasses, which Streamlit hashes by their fields); the torch network comes from
-:func:`explorer.models.network`, and composing uses folkrnn's own cached ONNX Runtime session. Work is
+are frozen dataclasses, which Streamlit hashes by their fields); composing and reading tunes use
+folkrnn's own cached ONNX Runtime session, so no page loads torch. Work is
 cached in chunks, and the progress bar lives outside the cached functions, so a cached result is
 instant and an uncached one shows its progress.
 """
@@ -19,11 +19,15 @@ import streamlit as st
 from folkrnn import ModelWeights, UnknownTokenError, Vocabulary
 from folkrnn.analysis.truncation import Truncation
 from folkrnn.compose.sampling import SamplingSettings, Tune
-from folkrnn.vocab import END, START, tokenize
+from folkrnn.vocab import END, START
 
-from .models import network, svd
+from .caching import shared
+from .models import svd
+from .on_demand import Progress
+from .widgets import offered
 
 MODELS_CHOICE = "model's choice"
+MAX_TUNE_TOKENS = 1000  # a typed tune, as long as the longest the composing controls allow
 
 
 def seed_tokens(vocabulary: Vocabulary, key_prefix: str = "", columns=None) -> list[str]:
@@ -35,12 +39,11 @@ def seed_tokens(vocabulary: Vocabulary, key_prefix: str = "", columns=None) -> l
     modes = [t for t, c in zip(vocabulary.tokens, vocabulary.categories) if c == "mode"]
     cols = columns or st.columns(2)
     with cols[0]:
-        meter = st.selectbox("Meter", [MODELS_CHOICE, *sorted(meters)], key=f"{key_prefix}meter",
-                             bind="query-params", help="The first token of the tune.")
+        meter = offered(st.selectbox, "Meter", [MODELS_CHOICE, *sorted(meters)], key=f"{key_prefix}meter",
+                        help="The first token of the tune.")
     with cols[1]:
-        mode = st.selectbox("Mode", [MODELS_CHOICE, *sorted(modes)], key=f"{key_prefix}mode",
-                            bind="query-params", disabled=meter == MODELS_CHOICE,
-                            help="The second token; choose a meter first.")
+        mode = offered(st.selectbox, "Mode", [MODELS_CHOICE, *sorted(modes)], key=f"{key_prefix}mode",
+                       disabled=meter == MODELS_CHOICE, help="The second token; choose a meter first.")
     if meter == MODELS_CHOICE:
         return []
     return [meter] if mode == MODELS_CHOICE else [meter, mode]
@@ -68,9 +71,15 @@ def composing_controls(vocabulary: Vocabulary, n_label: str = "Tunes", n_max: in
     with cols[2]:
         n = int(st.number_input(n_label, 1, n_max, n_default, key="n", bind="query-params"))
     with cols[3]:
-        max_length = int(st.number_input("Longest tune (tokens)", 20, 1000, length_default, step=10, key="length",
-                                         bind="query-params", help=length_help))
+        max_length = longest_tune("length", length_default, length_help)
     return SamplingSettings(n, prefix, T, seed, max_length)
+
+
+def longest_tune(key: str, default: int = 400, help: str | None = None) -> int:
+    """The longest tune to compose, in tokens, kept in the URL under ``key``: at most
+    :data:`MAX_TUNE_TOKENS`, and a link can shrink a page's composing with it."""
+    return int(st.number_input("Longest tune (tokens)", 20, MAX_TUNE_TOKENS, default, step=10, key=key,
+                               bind="query-params", help=help))
 
 
 def choose_tune(weights: ModelWeights, default: str = "Compose", key_prefix: str = "") -> list[str] | None:
@@ -91,8 +100,7 @@ def choose_tune(weights: ModelWeights, default: str = "Compose", key_prefix: str
     cols = st.columns(3)
     T, seed = sampling_controls(key_prefix, columns=cols[:2])
     with cols[2]:
-        max_length = st.number_input("Longest tune (tokens)", 20, 1000, 400, step=10, key=f"{key_prefix}length",
-                                     bind="query-params")
+        max_length = longest_tune(f"{key_prefix}length")
     tune = composed(weights, SamplingSettings(1, prefix, T, seed, max_length))[0]
     verdict = tune.verdict
     st.caption(f"{len(tune.tokens)} tokens · " + ("well-formed" if verdict.ok else f"not well-formed: {verdict.reason}"))
@@ -120,23 +128,26 @@ def composed(weights: ModelWeights, settings: SamplingSettings, label: str = "Co
     The same tunes as :func:`folkrnn.compose.sampling.sample_in_chunks`, cached chunk by chunk.
     """
     parts = settings.in_chunks()
-    bar = st.progress(0.0, text=f"{label}…") if len(parts) > 1 else None
+    progress = Progress(label, settings.n, "tunes") if len(parts) > 1 else None
     tunes: list[Tune] = []
     for part in parts:
         tunes += _sample_chunk(weights, weights.content_hash, part)
-        if bar:
-            bar.progress(len(tunes) / settings.n, text=f"{label}: {len(tunes)} of {settings.n} tunes")
-    if bar:
-        bar.empty()
+        if progress:
+            progress.update(len(tunes))
+    if progress:
+        progress.close()
     return tunes
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def _usage_chunk(_weights: ModelWeights, content_hash: str, settings: SamplingSettings):
-    from folkrnn.network.usage import usage_sums
+    from folkrnn.analysis.experiments import read_tunes
+    from folkrnn.analysis.usage import usage_sums
+    from folkrnn.compose.onnx_step import step_session
 
     tunes = _sample_chunk(_weights, content_hash, settings)
-    return usage_sums(network(_weights), _weights.vocabulary, svd(_weights), tunes)
+    readings = read_tunes(step_session(_weights), _weights, [tune.tokens for tune in tunes])
+    return usage_sums(tunes, [reading.hidden[-1] for reading in readings], svd(_weights))
 
 
 def direction_usage_survey(weights: ModelWeights, settings: SamplingSettings):
@@ -147,29 +158,24 @@ def direction_usage_survey(weights: ModelWeights, settings: SamplingSettings):
     from folkrnn.analysis.usage import UsageSums
 
     decomposition = svd(weights)
-    bar = st.progress(0.0, text="Composing and measuring…")
+    progress = Progress("Composing and measuring", settings.n, "tunes")
     sums = UsageSums.zeros(decomposition.rank, weights.hidden_size)
     for part in settings.in_chunks():
         sums = sums + _usage_chunk(weights, weights.content_hash, part)
-        bar.progress(sums.tunes / settings.n, text=f"Composing and measuring: {sums.tunes} of {settings.n} tunes")
-    bar.empty()
+        progress.update(sums.tunes)
+    progress.close()
     return sums.summary(decomposition)
 
 
-@st.cache_data(max_entries=64, show_spinner="Running the network over the tune…")
-def _activations(_weights: ModelWeights, content_hash: str, tokens: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-    from folkrnn.network.activations import run
-
-    acts = run(network(_weights), _weights.vocabulary, list(tokens))
-    return acts.hidden, acts.logits
-
-
+@shared(max_mb=16, spinner="Running the network over the tune…")
 def activations(weights: ModelWeights, tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(hidden (steps, H), logits (steps, vocab)) of the network reading ``<s>`` + tokens (cached)."""
-    hidden, logits = _activations(weights, weights.content_hash, tuple(tokens))
-    hidden.setflags(write=False)
-    logits.setflags(write=False)
-    return hidden, logits
+    """(hidden (steps, H), logits (steps, vocab)) of the network reading ``<s>`` + tokens in ONNX Runtime
+    (cached, read-only)."""
+    from folkrnn.analysis.experiments import read_tunes
+    from folkrnn.compose.onnx_step import step_session
+
+    reading = read_tunes(step_session(weights), weights, [tokens])[0]
+    return reading.hidden[-1], reading.logits
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -194,14 +200,19 @@ def _code(token: str) -> str:
 
 
 def parse_tokens(vocabulary: Vocabulary, text: str) -> list[str] | None:
-    """Tokens of a typed tune; shows an error naming unknown tokens (and returns None) or an empty tune."""
-    tokens = tokenize(text or "")
+    """Tokens of a typed tune; shows an error naming unknown tokens (and returns None), an empty tune, or
+    one longer than :data:`MAX_TUNE_TOKENS` (split no further than that: a link can carry any text)."""
+    tokens = (text or "").split(maxsplit=MAX_TUNE_TOKENS + 2)  # tokenize, with room for <s> and </s>
     if tokens[:1] == [START]:  # the network reads <s> first anyway; </s> is what the last step predicts
         tokens = tokens[1:]
     if tokens[-1:] == [END]:
         tokens = tokens[:-1]
     if not tokens:
         st.info("Type or paste a tune in folk-rnn v2 tokens, separated by spaces.")
+        return None
+    if len(tokens) > MAX_TUNE_TOKENS:
+        st.error(f"This tune is longer than {MAX_TUNE_TOKENS} tokens, the longest a page reads (and composes).",
+                 icon=":material/error:")
         return None
     try:
         vocabulary.encode(tokens)
@@ -233,11 +244,10 @@ def composed_truncated(weights: ModelWeights, truncation: Truncation, settings: 
 def composed_sweep(weights: ModelWeights, truncations: Sequence[Truncation],
                    settings: SamplingSettings) -> dict[Truncation, list[Tune]]:
     """The tunes of ``settings`` from each softmax layer in turn (cached per layer), with a progress bar."""
-    rank = svd(weights).rank
-    bar = st.progress(0.0, text="Composing…")
+    progress = Progress("Composing", len(truncations), "softmax layers")
     tunes = {}
-    for done, truncation in enumerate(truncations):
-        bar.progress(done / len(truncations), text=f"Composing: {truncation.describe(rank)}…")
+    for truncation in truncations:
         tunes[truncation] = composed_truncated(weights, truncation, settings)
-    bar.empty()
+        progress.update(len(tunes))
+    progress.close()
     return tunes

@@ -56,8 +56,9 @@ def read_only(value: T) -> T:
 
 
 def shared(max_mb: float, spinner: str | None = None) -> Callable[[Callable[..., T]], Callable[..., T]]:
-    """Cache ``compute(weights, *args)`` on the model's content hash and ``args`` (hashable values; lists
-    are taken as tuples) for every session, while the results together hold at most ``max_mb`` MB; a result larger than that
+    """Cache ``compute(weights, *args, **unkeyed)`` on the model's content hash and ``args`` (hashable
+    values; lists are taken as tuples) for every session (``unkeyed`` arguments, a progress callback say,
+    reach ``compute`` but not the key), while the results together hold at most ``max_mb`` MB; a result larger than that
     is handed out and not kept. ``spinner`` is shown while computing. Each cache is
     ``function.cache``, a cachetools LRUCache (``.currsize`` in bytes, ``.clear()``)."""
 
@@ -66,14 +67,14 @@ def shared(max_mb: float, spinner: str | None = None) -> Callable[[Callable[...,
         lock = threading.Lock()
 
         @functools.wraps(compute)
-        def cached(weights: ModelWeights, *args) -> T:
+        def cached(weights: ModelWeights, *args, **unkeyed) -> T:
             args = tuple(tuple(a) if isinstance(a, list) else a for a in args)  # a tune's tokens, say
             key = (weights.content_hash, *args)
             with lock:
                 if key in cache:
                     return cache[key]
             with st.spinner(spinner) if spinner else contextlib.nullcontext():
-                value = read_only(compute(weights, *args))
+                value = read_only(compute(weights, *args, **unkeyed))
             with lock:
                 if nbytes(value) <= cache.maxsize:
                     cache[key] = value

@@ -18,6 +18,8 @@ from folkrnn.compose.interventions import Intervention, InterventionStep, compos
 from folkrnn.compose.sampling import SamplingSettings, Tune
 
 from .beyond import _checked
+from .caching import shared
+from .widgets import offered, ranged
 
 
 def _key(iv: Intervention) -> tuple:
@@ -61,16 +63,16 @@ def token_probabilities(weights: ModelWeights, intervention: Intervention, token
     return _probabilities(weights, weights.content_hash, _key(intervention), tuple(tokens))
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def _hidden(_weights: ModelWeights, content_hash: str, key: tuple, tokens: tuple[str, ...]) -> list[np.ndarray]:
+@shared(max_mb=16)
+def _hidden(weights: ModelWeights, key: tuple, tokens: tuple[str, ...]) -> list[np.ndarray]:
     from folkrnn.analysis.experiments import read_through
 
-    return read_through(InterventionStep(_weights, _intervention(key)), _weights, tokens)[1]
+    return read_through(InterventionStep(weights, _intervention(key)), weights, tokens)[1]
 
 
 def hidden_states(weights: ModelWeights, intervention: Intervention, tokens: Sequence[str]) -> list[np.ndarray]:
-    """Every layer's h_t, (steps, H), while the network reads a tune under ``intervention`` (cached)."""
-    return _hidden(weights, weights.content_hash, _key(intervention), tuple(tokens))
+    """Every layer's h_t, (steps, H), while the network reads a tune under ``intervention`` (cached, read-only)."""
+    return _hidden(weights, _key(intervention), tuple(tokens))
 
 
 SUMMARY_METRICS = {  # summary key -> (label, value format, signed delta format, delta colour)
@@ -91,17 +93,20 @@ def summary_metrics(before: dict, after: dict, keys: Sequence[str], baseline: st
 
 
 def _units(text: str, H: int) -> tuple[int, ...]:
-    units = []
+    """The unit numbers of a text such as "3, 17, 40-59", each number checked against 0..H-1 before any
+    range is filled in (``zero1=0-50000000`` in a link once built a list of 50 million units first), so
+    the work grows with the text and H only."""
+    chosen = np.zeros(H, dtype=bool)
     for part in text.replace(" ", "").split(","):
         if not part:
             continue
         low, _, high = part.partition("-")
         if not (low.isdigit() and (not high or high.isdigit())):
             raise ValueError(f"{part!r} is not a unit number or a range like 10-20")
-        units += range(int(low), int(high or low) + 1)
-    if any(u >= H for u in units):
-        raise ValueError(f"units run from 0 to {H - 1}")
-    return tuple(sorted(set(units)))
+        if any(len(number.lstrip("0")) > len(str(H)) or int(number) >= H for number in (low, high) if number):
+            raise ValueError(f"units run from 0 to {H - 1}")
+        chosen[int(low):int(high or low) + 1] = True
+    return tuple(int(u) for u in np.flatnonzero(chosen))
 
 
 def intervention_controls(weights: ModelWeights) -> Intervention | None:
@@ -123,10 +128,10 @@ def intervention_controls(weights: ModelWeights) -> Intervention | None:
             if units:
                 zero[layer] = units
     with cols[1]:
-        remove = st.multiselect("Directions w_i to remove from h_t", list(range(1, rank + 1)), key="remove",
-                                bind="query-params", help="h_t ← h_t − Σ (w_i · h_t) w_i in the last layer, every step")
+        remove = offered(st.multiselect, "Directions w_i to remove from h_t", list(range(1, rank + 1)), key="remove",
+                         help="h_t ← h_t − Σ (w_i · h_t) w_i in the last layer, every step")
     with cols[2]:
-        i = int(st.number_input("Direction to add", 1, rank, 1, key="add_i", bind="query-params"))
+        i = int(ranged(st.number_input, "Direction to add", 1, rank, 1, key="add_i"))
         alpha = float(st.slider("α (h_t ← h_t + α w_i)", -5.0, 5.0, 0.0, step=0.25, key="alpha", bind="query-params"))
     return Intervention(zero_units=zero, remove=tuple(remove), add={i: alpha} if alpha else {})
 
@@ -158,22 +163,24 @@ def reference_corpus(weights: ModelWeights):
         return None
 
 
-def searched(weights: ModelWeights, prefix: Sequence[str], block: int, keep: float, floor: float, max_length: int,
-             max_candidates: int):
-    """:func:`folkrnn.analysis.search.beam_search` with a progress bar while it runs, its result kept in the
-    session for these settings (a search is not shared: it is the user's own, and runs while they wait)."""
+SEARCH_SECONDS = 30.0  # a search still running then stops after its block (folkrnn.analysis.search)
+
+
+@shared(max_mb=4)
+def _search(weights: ModelWeights, prefix: tuple[str, ...], block: int, keep: float, floor: float, max_length: int,
+            max_candidates: int, progress=None):
     from folkrnn.analysis.search import beam_search
 
-    key = (weights.content_hash, tuple(prefix), block, keep, floor, max_length, max_candidates)
-    done = st.session_state.setdefault("searches", {})
-    if key not in done:
-        bar = st.progress(0.0, text="Searching…")
+    return beam_search(weights, prefix, block, keep, floor, max_length, max_candidates, progress, SEARCH_SECONDS)
 
-        def progress(found: int) -> None:
-            bar.progress(min(1.0, found / max_length), text=f"Searching: {found} of at most {max_length} tokens")
 
-        done[key] = beam_search(weights, prefix, block, keep, floor, max_length, max_candidates, progress)
-        bar.empty()
-        while len(done) > 8:  # the oldest searches go
-            done.pop(next(iter(done)))
-    return done[key]
+def searched(weights: ModelWeights, prefix: Sequence[str], block: int, keep: float, floor: float, max_length: int,
+             max_candidates: int):
+    """:func:`folkrnn.analysis.search.beam_search`, at most :data:`SEARCH_SECONDS` long, with a progress bar
+    while it runs; the result is kept for every session that asks for the same search."""
+    from .on_demand import Progress
+
+    progress = Progress("Searching", max_length, "tokens at most")
+    result = _search(weights, tuple(prefix), block, keep, floor, max_length, max_candidates, progress=progress.update)
+    progress.close()
+    return result

@@ -2,7 +2,7 @@
 
 Streamlit's ``st.cache_resource`` shares these objects between all sessions, so nothing returned
 here may be mutated: the weights and SVD arrays are read-only numpy arrays, and pages compute
-perturbations out of place. The network (torch) is imported only by :func:`network`.
+perturbations out of place.
 """
 
 from __future__ import annotations
@@ -47,15 +47,3 @@ def _columns(_weights: ModelWeights, softmax_hash: str) -> pd.DataFrame:
 def columns(weights: ModelWeights) -> pd.DataFrame:
     """Every entry of V as a long table (vocab x H rows), built once per softmax layer."""
     return _columns(weights, weights.softmax_hash)
-
-
-@st.cache_resource(max_entries=4, show_spinner="Building the network…")
-def _network(_weights: ModelWeights, content_hash: str):
-    from folkrnn.network.model import FolkRNN
-
-    return FolkRNN.from_weights(_weights)
-
-
-def network(weights: ModelWeights):
-    """The torch module for ``weights`` (eval mode, shared: run it under no_grad, never train it)."""
-    return _network(weights, weights.content_hash)

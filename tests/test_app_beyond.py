@@ -24,6 +24,7 @@ from folkrnn.network.activations import run
 from folkrnn.network.evaluation import nll
 from folkrnn.network.model import FolkRNN
 from folkrnn.vocab import END
+from tests.apptest_pages import press_forms
 from tests.factories import random_weights
 
 APP = str(Path(__file__).with_name("beyond_app.py"))
@@ -38,12 +39,14 @@ def small_embedded_model(monkeypatch):
     monkeypatch.setattr(explorer.session, "embedded_model", lambda *_: WEIGHTS)
 
 
-def _app(params: dict | None = None, page: str = "in-use") -> AppTest:
-    """A fresh app opened on ``page`` (url path) with these query parameters, run once."""
+def _app(params: dict | None = None, page: str = "in-use", press: bool = True) -> AppTest:
+    """A fresh app opened on ``page`` (url path) with these query parameters, run once, then with its
+    forms' buttons pressed (unless not ``press``)."""
     at = AppTest.from_file(APP, default_timeout=120)
     at.session_state["start_page"] = page
     at.query_params.update({**SMALL, **(params or {})})
-    return at.run()
+    at.run()
+    return press_forms(at) if press else at
 
 
 def _ok(at: AppTest) -> None:

@@ -16,7 +16,7 @@ from folkrnn.analysis.search import beam_search
 from folkrnn.compose.interventions import Intervention, compose_under
 from folkrnn.compose.sampling import SamplingSettings, sample_tunes
 from folkrnn.examples import PART5_TUNE
-from tests.apptest_pages import chart_data, open_section_page
+from tests.apptest_pages import chart_data, open_section_page, press_forms
 from tests.factories import random_weights
 
 WEIGHTS = random_weights(hidden=16, seed=23)
@@ -29,7 +29,8 @@ def small_model(monkeypatch):
 
 
 def open_page(page: str, **params) -> AppTest:
-    return open_section_page('Experiments', page, **params)
+    """``page`` opened with these query parameters, its forms' buttons pressed."""
+    return press_forms(open_section_page('Experiments', page, **params))
 
 
 def metrics(at: AppTest) -> dict[str, str]:

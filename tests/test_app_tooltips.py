@@ -14,7 +14,7 @@ from explorer.navigation import COPYING, PAGES_DIR, SECTIONS
 from folkrnn.analysis.spectrum import spectrum_summary
 from folkrnn.analysis.svd import softmax_svd
 from folkrnn.weights import ModelWeights
-from tests.apptest_pages import REFERENCE_CORPUS, SMALL_WORKLOADS, open_section_page
+from tests.apptest_pages import REFERENCE_CORPUS, SMALL_WORKLOADS, open_section_page, press_forms
 from tests.factories import random_weights
 from tests.vega import title, views
 
@@ -40,7 +40,7 @@ def test_the_small_workloads_name_pages_of_the_navigation():
 
 @pytest.mark.parametrize("section, spec", PAGES)
 def test_every_chart_of_the_page_has_a_tooltip_on_every_mark(section, spec):
-    at = open_section_page(section, spec.url_path, **SMALL_WORKLOADS.get(spec.url_path, {}))
+    at = press_forms(open_section_page(section, spec.url_path, **SMALL_WORKLOADS.get(spec.url_path, {})))
     if spec == COPYING:  # it draws once a reference corpus is given
         at.file_uploader(key="reference").upload("reference.txt", REFERENCE_CORPUS.encode()).run()
         assert not at.exception, [e.value for e in at.exception]

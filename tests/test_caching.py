@@ -74,5 +74,5 @@ def test_the_app_caches_together_stay_within_the_servers_budget():
         for name, value in vars(importlib.import_module(f"explorer.{module.name}")).items():
             if isinstance(getattr(value, "cache", None), LRUCache):
                 caches[name] = value.cache.maxsize / MB
-    assert {"lstm_internals", "lens", "layer_tables", "step_gramian_table", "activations"} <= set(caches)
+    assert {"lstm_internals", "lens", "layer_tables", "step_gramian_table", "activations", "_hidden", "_search"} <= set(caches)
     assert sum(caches.values()) <= 200, caches

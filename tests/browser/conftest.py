@@ -271,11 +271,22 @@ def wait_for_app(page: Page, timeout_ms: int = PAGE_TIMEOUT_MS, debounce_ms: int
     expect(page.locator('[data-testid="stSkeleton"]')).to_have_count(0, timeout=timeout_ms)
 
 
-def open_app(page: Page, url: str, timeout_ms: int = PAGE_TIMEOUT_MS) -> None:
-    """``page.goto(url)`` then :func:`wait_for_app`. For a page of a multipage app, pass
-    ``f"{streamlit_server}/<url_path>"``."""
+def open_app(page: Page, url: str, timeout_ms: int = PAGE_TIMEOUT_MS, press: bool = True) -> None:
+    """``page.goto(url)`` then :func:`wait_for_app`, then (unless not ``press``) :func:`press_forms`. For a
+    page of a multipage app, pass ``f"{streamlit_server}/<url_path>"``."""
     page.goto(url, timeout=timeout_ms)
     wait_for_app(page, timeout_ms=timeout_ms)
+    if press:
+        press_forms(page, timeout_ms)
+
+
+def press_forms(page: Page, timeout_ms: int = PAGE_TIMEOUT_MS) -> None:
+    """Press each form's button on the page (heavy work waits for one: explorer.on_demand) and wait for
+    the work it starts."""
+    buttons = page.locator('[data-testid="stFormSubmitButton"] button')
+    for n in range(buttons.count()):
+        buttons.nth(n).click()
+        wait_for_app(page, timeout_ms=timeout_ms)
 
 
 def app_exceptions(page: Page) -> list[str]:
