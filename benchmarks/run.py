@@ -7,6 +7,7 @@ come from the project's issue; where one is missed the table says so.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import socket
@@ -80,20 +81,6 @@ PAGE_CHANGES = {  # page -> (widget kind, key, two values to alternate)
     "app_pages/logit_lens.py": ("slider", "step", (3, 4)),
     "app_pages/input_layer.py": ("selectbox", "matrix", ("layer 1 W_x forget", "V")),
 }
-INSIDE_PAGES = ["app_pages/layers.py", "app_pages/self_similarity.py", "app_pages/logit_lens.py",
-                "app_pages/input_layer.py"]
-FIRST_OPEN = """
-import sys, time
-from streamlit.testing.v1 import AppTest
-at = AppTest.from_file("streamlit_app.py", default_timeout=600)
-at.run()  # the server's model, loaded once
-started = time.perf_counter()
-at.switch_page(sys.argv[1]).run()
-assert not at.exception, at.exception
-print(time.perf_counter() - started)
-"""
-
-
 def apptest_reruns(repeat: int) -> dict:
     from streamlit.testing.v1 import AppTest
 
@@ -116,20 +103,6 @@ def apptest_reruns(repeat: int) -> dict:
     return results
 
 
-def inside_first_open(repeat: int) -> dict:
-    """Each "Inside the LSTM" page opened for the first time in a fresh process (nothing cached but
-    the model): the default tune's whole computation, median seconds per page."""
-    results = {}
-    for page in INSIDE_PAGES:
-        times = []
-        for _ in range(repeat):
-            out = subprocess.run([sys.executable, "-c", FIRST_OPEN, page], cwd=ROOT, capture_output=True,
-                                 text=True, check=True).stdout
-            times.append(float(out.strip().splitlines()[-1]))
-        results[page] = statistics.median(times)
-    return results
-
-
 # ---------------------------------------------------------------------------- browser cold start
 
 def _free_port() -> int:
@@ -138,7 +111,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start_server(script: Path) -> tuple[subprocess.Popen, str]:
+def start_server(script: Path) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(script), "--server.address", "127.0.0.1",
@@ -159,7 +132,7 @@ def _start_server(script: Path) -> tuple[subprocess.Popen, str]:
 def _first_chart_seconds(browser, script: Path, path: str = "") -> float:
     """From launching ``streamlit run`` to the first chart drawn in the page."""
     started = time.perf_counter()
-    proc, url = _start_server(script)
+    proc, url = start_server(script)
     try:
         page = browser.new_page()
         page.goto(f"{url}/{path}")
@@ -199,7 +172,7 @@ def browser_reruns(repeat: int) -> dict:
     """In Chromium, from a widget change to the changed number on screen (median ms per case)."""
     from playwright.sync_api import sync_playwright
 
-    proc, url = _start_server(ROOT / "streamlit_app.py")
+    proc, url = start_server(ROOT / "streamlit_app.py")
     results = {}
     try:
         with sync_playwright() as p:
@@ -232,30 +205,6 @@ def browser_reruns(repeat: int) -> dict:
         proc.terminate()
         proc.wait(10)
     return results
-
-
-def peak_rss() -> dict:
-    """Peak resident memory of the app's server after every page has been opened in a browser."""
-    from playwright.sync_api import sync_playwright
-
-    proc, url = _start_server(ROOT / "streamlit_app.py")
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page()
-            for path in ("", "bias", "spectrum", "right", "left", "perturb", "in-use?n=5", "compose?n=1",
-                         "fewer?n=2&ks=10&ks=30", "compare"):
-                page.goto(f"{url}/{path}")
-                page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
-                    state="attached", timeout=300_000)
-                page.wait_for_timeout(500)
-            browser.close()
-        status = Path(f"/proc/{proc.pid}/status").read_text()
-        hwm = next(line for line in status.splitlines() if line.startswith("VmHWM"))
-        return {"peak_rss_mb": int(hwm.split()[1]) / 1024}
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 # ---------------------------------------------------------------------------- sampling, training
@@ -388,14 +337,16 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
 
-def report(r: dict, command: str) -> str:
-    load, pages, inside, cold, rss, samp, train, browser, interv = (
-        r.get(k) for k in ("load", "pages", "inside", "cold", "rss", "sampling", "training", "browser",
+def report(r: dict, command: str, before: dict | None = None) -> str:
+    load, pages, first, cold, memory, threads, samp, train, browser, interv = (
+        r.get(k) for k in ("load", "pages", "first", "cold", "memory", "threads", "sampling", "training", "browser",
                            "interventions"))
+    before = before or {}
     lines = [
         "# Benchmarks", "",
         f"Command: `{command}` · machine: {machine()} · {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
-        "Medians over repeated runs; ratios are taken within the same run.", "",
+        "Medians over repeated runs; ratios are taken within the same run."
+        + (f" Figures marked *before* come from {before['tree']}." if "tree" in before else ""), "",
         "| measure | result | target | |", "| --- | --- | --- | --- |",
     ]
     if load:
@@ -405,12 +356,16 @@ def report(r: dict, command: str) -> str:
             f"| a fresh `python` process importing folkrnn, loading, SVD | {load['fresh_process_ms']:.0f} ms | (context) | |",
         ]
     if pages:
+        was = before.get("pages", {})
         for page, ms in pages.items():
-            lines.append(f"| AppTest warm rerun after a widget change: `{page}` | {ms:.0f} ms | ≤ 50 ms | {verdict(ms <= 50)} |")
-    if inside:
-        for page, seconds in inside.items():
-            lines.append(f"| first open of `{page}` in a fresh app (default tune, nothing cached but the model) | "
-                         f"{seconds:.2f} s | ≤ 2 s | {verdict(seconds <= 2)} |")
+            then = f" (before: {was[page]:.0f} ms)" if page in was else ""
+            lines.append(f"| AppTest warm rerun after a widget change: `{page}` | {ms:.0f} ms{then} | ≤ 50 ms | {verdict(ms <= 50)} |")
+    if first:
+        was = before.get("first", {})
+        for page, seconds in first.items():
+            then = f" (before: {was[page]:.2f} s)" if page in was else ""
+            lines.append(f"| first visit of `{page}` on one core (`taskset -c 0`), a fresh app, nothing cached but the "
+                         f"model | {seconds:.2f} s{then} | ≤ 2 s | {verdict(seconds <= 2)} |")
     if cold:
         lines.append(f"| `streamlit run` to first chart in Chromium: this app (spectrum page) vs Streamlit's minimal app | "
                      f"{cold['app_ms']:.0f} ms vs {cold['minimal_ms']:.0f} ms = {cold['ratio']:.2f}× | ≤ 2× | {verdict(cold['ratio'] <= 2)} |")
@@ -442,26 +397,50 @@ def report(r: dict, command: str) -> str:
         for name, ms in browser.items():
             lines.append(f"| Chromium: widget change to the new number on screen, {name} (a fragment) | {ms:.0f} ms "
                          "| (context) | |")
-    if rss:
-        lines.append(f"| peak RSS of the app's server after opening every page | {rss['peak_rss_mb']:.0f} MB | ≤ 700 MB | "
-                     f"{verdict(rss['peak_rss_mb'] <= 700)} |")
+    if threads:
+        lines.append(f"| load + SVD in a fresh process with the app's threads (one BLAS thread), the other core busy vs idle "
+                     f"| {threads['busy_ms']:.0f} ms vs {threads['idle_ms']:.0f} ms = {threads['ratio']:.2f}× | ≤ 2× | "
+                     f"{verdict(threads['ratio'] <= 2)} |")
+    if memory:
+        was = before.get("memory", {})
+
+        def then(key: str) -> str:
+            return f" (before: {was[key]:.0f} MB)" if key in was else ""
+
+        lines += [
+            f"| server RSS after one visit to each of the 19 pages with their defaults | {memory['after_tour_mb']:.0f} MB"
+            f"{then('after_tour_mb')} | ≤ 450 MB | {verdict(memory['after_tour_mb'] <= 450)} |",
+            f"| server peak RSS (with its children) while 8 browser sessions work on the heavy pages at once, each with its own "
+            f"settings and its button pressed ({memory['class_exceptions']} exceptions; still serving: "
+            f"{'yes' if memory['serving_after_class'] else '**no**'}) | {memory['class_peak_mb']:.0f} MB{then('class_peak_mb')} "
+            f"| ≤ 690 MB | {verdict(memory['class_peak_mb'] <= 690 and not memory['class_exceptions'])} |",
+            f"| peak RSS added by uploading a folk-rnn-v2-sized (23 MB) original pickle, parsed in the sandbox "
+            f"(loaded: {'yes' if memory['pickle_loaded'] else '**no**'}) | {memory['pickle_added_mb']:.0f} MB"
+            f"{then('pickle_added_mb')} | ≤ 200 MB | {verdict(memory['pickle_added_mb'] <= 200)} |",
+        ]
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
+    from . import server
+
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument("--only", nargs="*", choices=["load", "pages", "inside", "cold", "rss", "sampling", "training",
-                                                      "browser", "interventions"])
+    parser.add_argument("--only", nargs="*", choices=["load", "pages", "first", "cold", "memory", "threads", "sampling",
+                                                      "training", "browser", "interventions"])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--json", type=Path, help="also write the results here, as JSON")
+    parser.add_argument("--before", type=Path, help="results (--json) of an earlier tree, shown as 'before'")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     os.chdir(ROOT)
-    wanted = args.only or ["load", "pages", "inside", "sampling", "interventions", "training", "cold", "browser", "rss"]
+    wanted = args.only or ["load", "threads", "pages", "first", "sampling", "interventions", "training", "cold",
+                           "browser", "memory"]
     runners = {"load": lambda: load_and_svd(args.repeat), "pages": lambda: apptest_reruns(args.repeat),
-               "inside": lambda: inside_first_open(max(3, args.repeat // 2)),
+               "first": lambda: server.first_visits(max(1, args.repeat // 3)),
+               "threads": lambda: server.threads_under_load(args.repeat),
                "interventions": lambda: interventions(max(3, args.repeat // 2)),
-               "cold": lambda: browser_cold_start(max(3, args.repeat // 2)), "rss": peak_rss,
+               "cold": lambda: browser_cold_start(max(3, args.repeat // 2)), "memory": server.server_memory,
                "sampling": lambda: sampling(args.repeat), "training": training,
                "browser": lambda: browser_reruns(args.repeat)}
     results = {}
@@ -469,7 +448,10 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         results[name] = runners[name]()
         print(f"{name}: {results[name]} ({time.perf_counter() - started:.0f} s)", flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1, default=str))
+    before = json.loads(args.before.read_text()) if args.before else None
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(report(results, "python -m benchmarks " + " ".join(argv or sys.argv[1:])))
+    args.out.write_text(report(results, "python -m benchmarks " + " ".join(argv or sys.argv[1:]), before))
     print(f"wrote {args.out}")
     return 0
