@@ -22,8 +22,9 @@ def test_compose_renders_sheet_music_and_links_to_directions(page, streamlit_ser
     link = page.get_by_test_id("stMain").get_by_role("link", name="Directions in use").first
     link.click()
     wait_for_app(page, timeout_ms=120_000)
-    expect(page).to_have_url(re.compile(r"in-use\?.*source=Type"))
+    expect(page).to_have_url(re.compile(r"in-use\?.*tokens=M%3A6%2F8\+K%3ACdor"))  # Type, the default, leaves the URL
     expect(page.get_by_role("heading", name="Directions in use")).to_be_visible()
+    expect(page.get_by_role("textbox", name="Tune in folk-rnn v2 tokens")).to_have_value(re.compile(r"^M:6/8 K:Cdor "))
     assert app_exceptions(page) == []
 
 
