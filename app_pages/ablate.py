@@ -8,7 +8,7 @@ from explorer.beyond import composing_controls, parse_tokens
 from explorer.charts import populations_chart, token_change_chart
 from explorer.experiments import composed_pair, intervention_controls, summary_metrics, token_probabilities
 from explorer.frames import populations_frame, token_change_frame
-from explorer.on_demand import asked, wait_for
+from explorer.on_demand import stop_until_asked, submit_button
 from explorer.session import current_model
 from explorer.widgets import chart_with_csv, ranged
 from folkrnn.analysis.experiments import summary
@@ -27,12 +27,11 @@ st.markdown(
 with st.form("change", border=False):
     intervention = intervention_controls(weights)
     settings = composing_controls(weights.vocabulary, n_default=4, length_default=300)
-    pressed = st.form_submit_button(COMPOSE, type="primary", icon=":material/play_arrow:")
+    pressed = submit_button(COMPOSE)
 if intervention is None:
     st.stop()
-if not asked("change", (weights.content_hash, intervention, settings), pressed):
-    wait_for(COMPOSE, f"compose {settings.n} tunes from the same seeds with and without the change")
-    st.stop()
+stop_until_asked("change", (weights.content_hash, intervention, settings), pressed, COMPOSE,
+                 f"compose {settings.n} tunes from the same seeds with and without the change")
 if intervention.empty:
     st.info("Nothing is changed yet: both columns below hold the same tunes. Choose units, directions or α above.")
 

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from explorer.abcjs import render_abc
-from explorer.beyond import activations, choose_tune, direction_usage_survey
+from explorer.beyond import activations, choose_tune, direction_usage_survey, longest_tune
 from explorer.charts import (
     decomposition_chart,
     projection_heatmap,
@@ -20,7 +20,7 @@ from explorer.frames import (
     usage_frame,
 )
 from explorer.models import svd
-from explorer.on_demand import asked, wait_for
+from explorer.on_demand import stop_until_asked, submit_button
 from explorer.session import current_model
 from explorer.widgets import chart_with_csv, offered, ranged, show_chart
 from folkrnn.analysis.directions import logit_decomposition, projections, step_tokens
@@ -105,18 +105,16 @@ with st.form("survey", border=False):
         n = int(st.number_input("Tunes", 5, 200, 10, step=5, key="n", bind="query-params",
                                 help="Composed with no seed tokens (the model chooses meter and mode)."))
     with cols[1]:
-        survey_length = int(st.number_input("Longest tune", 20, 1000, 400, step=10, key="survey_length",
-                                            bind="query-params"))
+        survey_length = longest_tune("survey_length")
     with cols[2]:
         survey_T = float(st.slider("Temperature ", 0.1, 2.0, 1.0, step=0.05, key="survey_T", bind="query-params"))
     with cols[3]:
         survey_seed = int(st.number_input("Seed", 0, 2**31 - 1, 0, key="survey_seed", bind="query-params"))
-    pressed = st.form_submit_button(SURVEY, type="primary", icon=":material/play_arrow:")
+    pressed = submit_button(SURVEY)
 
 settings = SamplingSettings(n, (), survey_T, survey_seed, survey_length)
-if not asked("survey", (weights.content_hash, settings), pressed):
-    wait_for(SURVEY, f"compose {n} tunes and measure $w_i \\cdot h_t$ at every step")
-    st.stop()
+stop_until_asked("survey", (weights.content_hash, settings), pressed, SURVEY,
+                 f"compose {n} tunes and measure $w_i \\cdot h_t$ at every step")
 usage = direction_usage_survey(weights, settings)
 if usage.steps == 0:
     st.warning("The composed tunes hold no steps to measure.")

@@ -9,7 +9,7 @@ from explorer.beyond import activations, composed_sweep, composing_controls, nll
 from explorer.charts import nll_chart, removal_chart, token_nll_chart, wellformed_chart
 from explorer.frames import nll_frame, token_nll_frame, tunes_frame, wellformed_frame
 from explorer.models import svd
-from explorer.on_demand import asked, wait_for
+from explorer.on_demand import stop_until_asked, submit_button
 from explorer.session import current_model
 from explorer.widgets import chart_with_csv, offered, ranged
 from folkrnn.analysis.truncation import Truncation, targets_of, token_nll, truncation_sweep
@@ -87,12 +87,11 @@ with st.form("sweep", border=False):
     default_ks = sorted({min(x, rank) for x in (5, 10, 30, rank)})
     sweep = offered(st.multiselect, "Values of k to compare", list(range(1, rank + 1)), default=default_ks, key="ks",
                     help="Each adds n composed tunes (cached once composed).")
-    pressed = st.form_submit_button(COMPOSE, type="primary", icon=":material/play_arrow:")
+    pressed = submit_button(COMPOSE)
 truncations = truncation_sweep(sweep, softmax)
-if not asked("sweep", (weights.content_hash, settings, tuple(truncations)), pressed):
-    wait_for(COMPOSE, f"compose {settings.n} tunes with each of {len(truncations)} softmax layers "
-                      f"({', '.join(t.describe(rank) for t in truncations)})")
-    st.stop()
+stop_until_asked("sweep", (weights.content_hash, settings, tuple(truncations)), pressed, COMPOSE,
+                 f"compose {settings.n} tunes with each of {len(truncations)} softmax layers "
+                 f"({', '.join(t.describe(rank) for t in truncations)})")
 results = composed_sweep(weights, truncations, settings)
 table = wellformed_frame(results, rank)
 along_k = wellformed_frame(results, rank, along_k=True)

@@ -7,7 +7,7 @@ from explorer.beyond import composing_controls, parse_tokens
 from explorer.charts import state_change_chart
 from explorer.experiments import composed_pair, hidden_states, summary_metrics
 from explorer.frames import state_change_frame
-from explorer.on_demand import asked, wait_for
+from explorer.on_demand import stop_until_asked, submit_button
 from explorer.session import current_model
 from explorer.widgets import chart_with_csv, offered
 from folkrnn import CATEGORIES
@@ -34,12 +34,11 @@ with st.form("forcing", border=False):
         category = offered(st.selectbox, "Random token from", present,
                            index=present.index("pitch") if "pitch" in present else 0, key="category")
     settings = composing_controls(vocabulary)
-    pressed = st.form_submit_button(FORCE, type="primary", icon=":material/play_arrow:")
+    pressed = submit_button(FORCE)
 force_tokens = tuple(t for t, c in zip(vocabulary.tokens, vocabulary.categories) if c == category)
 forcing = Intervention(force=beta, force_tokens=force_tokens, force_seed=settings.seed)
-if not asked("forcing", (weights.content_hash, forcing, settings), pressed):
-    wait_for(FORCE, f"compose {settings.n} tunes from the same seeds with and without the forced input, and read a tune forced")
-    st.stop()
+stop_until_asked("forcing", (weights.content_hash, forcing, settings), pressed, FORCE,
+                 f"compose {settings.n} tunes from the same seeds with and without the forced input, and read a tune forced")
 without, under = composed_pair(weights, forcing, settings)
 summary_metrics(summary(without), summary(under), ["well_formed_share", "mean_bar_errors", "mean_length"])
 left, right = st.columns(2)

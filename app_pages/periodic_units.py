@@ -8,7 +8,7 @@ from explorer.charts import periodogram_chart, unit_power_chart
 from explorer.experiments import composed_pair, summary_metrics
 from explorer.frames import periodogram_frame, unit_power_frame
 from explorer.inside import lstm_internals
-from explorer.on_demand import asked, wait_for
+from explorer.on_demand import stop_until_asked, submit_button
 from explorer.session import current_model
 from explorer.widgets import chart_with_csv, ranged
 from folkrnn.analysis.experiments import summary
@@ -51,12 +51,11 @@ with st.form("without", border=False):
     T, seed = sampling_controls("compose_", columns=cols[2:4])  # keys of its own: choose_tune may lay out T, seed
     with cols[4]:
         max_length = longest_tune("compose_length")
-    pressed = st.form_submit_button(COMPOSE, type="primary", icon=":material/play_arrow:")
+    pressed = submit_button(COMPOSE)
 top = tuple(sorted(int(u) for u in periodic_units(h, period, k)))
 intervention, settings = Intervention(zero_units={weights.num_layers: top}), SamplingSettings(n, (), T, seed, max_length)
-if not asked("without", (weights.content_hash, intervention, settings), pressed):
-    wait_for(COMPOSE, f"compose {n} tunes from the same seeds with and without the top {k} units")
-    st.stop()
+stop_until_asked("without", (weights.content_hash, intervention, settings), pressed, COMPOSE,
+                 f"compose {n} tunes from the same seeds with and without the top {k} units")
 without, under = composed_pair(weights, intervention, settings)
 summary_metrics(summary(without), summary(under), ["mean_bar_errors", "well_formed_share", "mean_bars"])
 st.caption(f"Zeroed units of layer {weights.num_layers}: {', '.join(map(str, top))}. The same {n} seeds, "

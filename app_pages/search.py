@@ -8,7 +8,7 @@ from explorer.beyond import composed, sampling_controls, seed_tokens
 from explorer.charts import missed_mass_chart
 from explorer.experiments import SEARCH_SECONDS, searched, token_probabilities
 from explorer.frames import missed_mass_frame
-from explorer.on_demand import asked, wait_for
+from explorer.on_demand import stop_until_asked, submit_button
 from explorer.session import current_model
 from explorer.widgets import chart_with_csv
 from folkrnn.compose.interventions import Intervention
@@ -43,13 +43,12 @@ with st.form("search", border=False):
             "Candidates per depth", 16, 1024, 256, key="candidates", bind="query-params",
             help="The likeliest continuations kept at each depth: bounds time and memory"))
     T, seed = sampling_controls(columns=st.columns(2))
-    pressed = st.form_submit_button(SEARCH, type="primary", icon=":material/play_arrow:")
+    pressed = submit_button(SEARCH)
 
 settings = (weights.content_hash, tuple(prefix), block, keep, floor, max_length, max_candidates, T, seed)
-if not asked("search", settings, pressed):
-    wait_for(SEARCH, f"search for a tune of at most {max_length} tokens (at most {SEARCH_SECONDS:.0f} s), "
-                     "next to a greedy and a sampled one")
-    st.stop()
+stop_until_asked("search", settings, pressed, SEARCH,
+                 f"search for a tune of at most {max_length} tokens (at most {SEARCH_SECONDS:.0f} s), "
+                 "next to a greedy and a sampled one")
 found = searched(weights, prefix, block, keep, floor, max_length, max_candidates)
 greedy = searched(weights, prefix, 1, 1.0, 0.0, max_length, max_candidates)
 sampled = composed(weights, SamplingSettings(1, prefix, T, seed, max_length))[0]

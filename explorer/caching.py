@@ -75,9 +75,8 @@ def shared(max_mb: float, spinner: str | None = None) -> Callable[[Callable[...,
                     return cache[key]
             with st.spinner(spinner) if spinner else contextlib.nullcontext():
                 value = read_only(compute(weights, *args, **unkeyed))
-            with lock:
-                if nbytes(value) <= cache.maxsize:
-                    cache[key] = value
+            with lock, contextlib.suppress(ValueError):  # cachetools' "value too large": handed out, not kept
+                cache[key] = value
             return value
 
         cached.cache = cache

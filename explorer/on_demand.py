@@ -23,10 +23,18 @@ def asked(key: str, inputs: object, pressed: bool) -> bool:
     return st.session_state.get(remembered) == inputs
 
 
-def wait_for(button: str, what: str) -> None:
-    """The note shown where results will be, until ``button`` is pressed."""
-    st.info(f"Press **{button}** to {what}. Results are kept for everyone who asks for the same.",
-            icon=":material/play_circle:")
+def submit_button(label: str) -> bool:
+    """The form's button, the page's one primary action: whether it was pressed in this run."""
+    return st.form_submit_button(label, type="primary", icon=":material/play_arrow:")
+
+
+def stop_until_asked(key: str, inputs: object, pressed: bool, button: str, what: str) -> None:
+    """Stop the page here, with a note saying that ``button`` will ``what``, unless the work of form
+    ``key`` on ``inputs`` was asked for (:func:`asked`)."""
+    if not asked(key, inputs, pressed):
+        st.info(f"Press **{button}** to {what}. Results are kept for everyone who asks for the same.",
+                icon=":material/play_circle:")
+        st.stop()
 
 
 class Progress:
