@@ -1,4 +1,5 @@
-"""Benchmarks: ``python -m benchmarks`` measures on this machine and writes docs/benchmarks.md.
+"""Benchmarks: ``python -m benchmarks`` measures on this machine and writes docs/benchmarks.md, one
+section per benchmark (``--only`` rewrites those it names and keeps the others).
 
 Every figure is a median over repeated runs, and every ratio is taken within the same run. Targets
 come from the project's issue; where one is missed the table says so.
@@ -19,6 +20,8 @@ import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+
+from scripts.sections import write_sections
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -273,8 +276,9 @@ def sampling(repeat: int, length: int = 200) -> dict:
 
 def interventions(repeat: int, n: int = 32, length: int = 200) -> dict:
     """Tokens/s composing ``n`` tunes through the network itself (ONNX Runtime) and under
-    interventions (the numpy engine of folkrnn.compose.interventions): none, w_1 removed, 40 units zeroed.
-    Rates, not times, since an intervention changes how long the tunes run."""
+    interventions (folkrnn.compose.interventions: the same ONNX Runtime graph with the intervention
+    written into it): none, w_1 removed, 40 units zeroed. Rates, not times, since an intervention
+    changes how long the tunes run."""
     from folkrnn import load_model
     from folkrnn.compose.interventions import Intervention, compose_under
     from folkrnn.compose.sampling import SamplingSettings, sample_tunes
@@ -337,88 +341,122 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
 
-def report(r: dict, command: str, before: dict | None = None) -> str:
-    load, pages, first, cold, memory, threads, samp, train, browser, interv = (
-        r.get(k) for k in ("load", "pages", "first", "cold", "memory", "threads", "sampling", "training", "browser",
-                           "interventions"))
-    before = before or {}
-    lines = [
-        "# Benchmarks", "",
-        f"Command: `{command}` · machine: {machine()} · {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
-        "Medians over repeated runs; ratios are taken within the same run."
-        + (f" Figures marked *before* come from {before['tree']}." if "tree" in before else ""), "",
-        "| measure | result | target | |", "| --- | --- | --- | --- |",
+def _load_rows(load: dict, was: dict) -> list[str]:
+    return [
+        f"| load embedded model + SVD, in process, caches cleared | {load['cold_ms']:.1f} ms | ≤ 100 ms | {verdict(load['cold_ms'] <= 100)} |",
+        f"| the same, cached (second call) | {load['cached_ms'] * 1000:.1f} µs | ≈ 0 | {verdict(load['cached_ms'] < 1)} |",
+        f"| a fresh `python` process importing folkrnn, loading, SVD | {load['fresh_process_ms']:.0f} ms | (context) | |",
     ]
-    if load:
-        lines += [
-            f"| load embedded model + SVD, in process, caches cleared | {load['cold_ms']:.1f} ms | ≤ 100 ms | {verdict(load['cold_ms'] <= 100)} |",
-            f"| the same, cached (second call) | {load['cached_ms'] * 1000:.1f} µs | ≈ 0 | {verdict(load['cached_ms'] < 1)} |",
-            f"| a fresh `python` process importing folkrnn, loading, SVD | {load['fresh_process_ms']:.0f} ms | (context) | |",
-        ]
-    if pages:
-        was = before.get("pages", {})
-        for page, ms in pages.items():
-            then = f" (before: {was[page]:.0f} ms)" if page in was else ""
-            lines.append(f"| AppTest warm rerun after a widget change: `{page}` | {ms:.0f} ms{then} | ≤ 50 ms | {verdict(ms <= 50)} |")
-    if first:
-        was = before.get("first", {})
-        for page, seconds in first.items():
-            then = f" (before: {was[page]:.2f} s)" if page in was else ""
-            lines.append(f"| first visit of `{page}` on one core (`taskset -c 0`), a fresh app, nothing cached but the "
-                         f"model | {seconds:.2f} s{then} | ≤ 2 s | {verdict(seconds <= 2)} |")
-    if cold:
-        lines.append(f"| `streamlit run` to first chart in Chromium: this app (spectrum page) vs Streamlit's minimal app | "
-                     f"{cold['app_ms']:.0f} ms vs {cold['minimal_ms']:.0f} ms = {cold['ratio']:.2f}× | ≤ 2× | {verdict(cold['ratio'] <= 2)} |")
-    if samp:
-        for n, target in ((1, 5), (64, 20)):
-            s = samp[n]
-            for precision, engine in (("float32", "ONNX Runtime"), ("bfloat16", "PyTorch")):
-                ratio = s[precision] / s["numpy"]
-                lines.append(f"| sampling, {'single tune' if n == 1 else 'batch of 64'}, {precision} ({engine}): tokens/s, ours vs "
-                             f"per-step numpy the way folk-rnn samples (float64, one tune at a time) | "
-                             f"{s[precision]:.0f} vs {s['numpy']:.0f} = {ratio:.1f}× | ≥ {target}× | {verdict(ratio >= target)} |")
-            lines.append(f"| the same, float32, vs float32 numpy {'stepping all 64 at once' if n > 1 else 'for one tune'} | {s['float32']:.0f} vs "
-                         f"{s['numpy_f32_batched']:.0f} = {s['float32'] / s['numpy_f32_batched']:.1f}× | (context) | |")
-        lines.append(f"| sampling set-up: the ONNX Runtime session, built once per LSTM stack | {samp['setup_ms']:.0f} ms | (context) | |")
-    if interv:
-        base = interv["network"]
-        for name, rate in interv.items():
-            if name != "network":
-                ratio = base / rate
-                lines.append(f"| composing 32 tunes under an intervention ({name}): time per token vs the network itself "
-                             f"| {rate:.0f} vs {base:.0f} tokens/s = {ratio:.2f}× the time | ≤ 2× | {verdict(ratio <= 2)} |")
-    if train:
-        lines.append(f"| training tokens/s, batch 64 × 200, fp32 vs bf16 autocast | {train['fp32']:.0f} vs {train['bf16']:.0f} "
-                     f"= {train['bf16'] / train['fp32']:.2f}× | (context) | |")
-        lines.append(f"| training tokens/s in bf16, fused LSTM vs stepped with each step's gates clipped (`--recipe folkrnn`) "
-                     f"| {train['bf16']:.0f} vs {train['bf16_clipped']:.0f} = {train['bf16'] / train['bf16_clipped']:.2f}× the time "
-                     f"| (context) | |")
-    if browser:
-        for name, ms in browser.items():
-            lines.append(f"| Chromium: widget change to the new number on screen, {name} (a fragment) | {ms:.0f} ms "
-                         "| (context) | |")
-    if threads:
-        lines.append(f"| load + SVD in a fresh process with the app's threads (one BLAS thread), the other core busy vs idle "
-                     f"| {threads['busy_ms']:.0f} ms vs {threads['idle_ms']:.0f} ms = {threads['ratio']:.2f}× | ≤ 2× | "
-                     f"{verdict(threads['ratio'] <= 2)} |")
-    if memory:
-        was = before.get("memory", {})
 
-        def then(key: str) -> str:
-            return f" (before: {was[key]:.0f} MB)" if key in was else ""
 
-        lines += [
-            f"| server RSS after one visit to each of the 19 pages with their defaults | {memory['after_tour_mb']:.0f} MB"
-            f"{then('after_tour_mb')} | ≤ 450 MB | {verdict(memory['after_tour_mb'] <= 450)} |",
-            f"| server peak RSS (with its children) while 8 browser sessions work on the heavy pages at once, each with its own "
-            f"settings and its button pressed ({memory['class_exceptions']} exceptions; still serving: "
-            f"{'yes' if memory['serving_after_class'] else '**no**'}) | {memory['class_peak_mb']:.0f} MB{then('class_peak_mb')} "
-            f"| ≤ 690 MB | {verdict(memory['class_peak_mb'] <= 690 and not memory['class_exceptions'])} |",
-            f"| peak RSS added by uploading a folk-rnn-v2-sized (23 MB) original pickle, parsed in the sandbox "
-            f"(loaded: {'yes' if memory['pickle_loaded'] else '**no**'}) | {memory['pickle_added_mb']:.0f} MB"
-            f"{then('pickle_added_mb')} | ≤ 200 MB | {verdict(memory['pickle_added_mb'] <= 200)} |",
-        ]
-    return "\n".join(lines) + "\n"
+def _pages_rows(pages: dict, was: dict) -> list[str]:
+    return [f"| AppTest warm rerun after a widget change: `{page}` | {ms:.0f} ms"
+            f"{f' (before: {was[page]:.0f} ms)' if page in was else ''} | ≤ 50 ms | {verdict(ms <= 50)} |"
+            for page, ms in pages.items()]
+
+
+def _first_rows(first: dict, was: dict) -> list[str]:
+    return [f"| first visit of `{page}` on one core (`taskset -c 0`), a fresh app, nothing cached but the "
+            f"model | {seconds:.2f} s{f' (before: {was[page]:.2f} s)' if page in was else ''} | ≤ 2 s | "
+            f"{verdict(seconds <= 2)} |" for page, seconds in first.items()]
+
+
+def _cold_rows(cold: dict, was: dict) -> list[str]:
+    return [f"| `streamlit run` to first chart in Chromium: this app (spectrum page) vs Streamlit's minimal app | "
+            f"{cold['app_ms']:.0f} ms vs {cold['minimal_ms']:.0f} ms = {cold['ratio']:.2f}× | ≤ 2× | {verdict(cold['ratio'] <= 2)} |"]
+
+
+def _sampling_rows(samp: dict, was: dict) -> list[str]:
+    lines = []
+    for n, target in ((1, 5), (64, 20)):
+        s = samp[n]
+        for precision, engine in (("float32", "ONNX Runtime"), ("bfloat16", "PyTorch")):
+            ratio = s[precision] / s["numpy"]
+            lines.append(f"| sampling, {'single tune' if n == 1 else 'batch of 64'}, {precision} ({engine}): tokens/s, ours vs "
+                         f"per-step numpy the way folk-rnn samples (float64, one tune at a time) | "
+                         f"{s[precision]:.0f} vs {s['numpy']:.0f} = {ratio:.1f}× | ≥ {target}× | {verdict(ratio >= target)} |")
+        lines.append(f"| the same, float32, vs float32 numpy {'stepping all 64 at once' if n > 1 else 'for one tune'} | {s['float32']:.0f} vs "
+                     f"{s['numpy_f32_batched']:.0f} = {s['float32'] / s['numpy_f32_batched']:.1f}× | (context) | |")
+    lines.append(f"| sampling set-up: the ONNX Runtime session, built once per LSTM stack | {samp['setup_ms']:.0f} ms | (context) | |")
+    return lines
+
+
+def _interventions_rows(interv: dict, was: dict) -> list[str]:
+    base = interv["network"]
+    return [f"| composing 32 tunes under an intervention ({name}): time per token vs the network itself "
+            f"| {rate:.0f} vs {base:.0f} tokens/s = {base / rate:.2f}× the time | ≤ 2× | {verdict(base / rate <= 2)} |"
+            for name, rate in interv.items() if name != "network"]
+
+
+def _training_rows(train: dict, was: dict) -> list[str]:
+    return [
+        f"| training tokens/s, batch 64 × 200, fp32 vs bf16 autocast | {train['fp32']:.0f} vs {train['bf16']:.0f} "
+        f"= {train['bf16'] / train['fp32']:.2f}× | (context) | |",
+        f"| training tokens/s in bf16, fused LSTM vs stepped with each step's gates clipped (`--recipe folkrnn`) "
+        f"| {train['bf16']:.0f} vs {train['bf16_clipped']:.0f} = {train['bf16'] / train['bf16_clipped']:.2f}× the time "
+        f"| (context) | |",
+    ]
+
+
+def _browser_rows(browser: dict, was: dict) -> list[str]:
+    return [f"| Chromium: widget change to the new number on screen, {name} (a fragment) | {ms:.0f} ms | (context) | |"
+            for name, ms in browser.items()]
+
+
+def _threads_rows(threads: dict, was: dict) -> list[str]:
+    return [f"| load + SVD in a fresh process with the app's threads (one BLAS thread), the other core busy vs idle "
+            f"| {threads['busy_ms']:.0f} ms vs {threads['idle_ms']:.0f} ms = {threads['ratio']:.2f}× | ≤ 2× | "
+            f"{verdict(threads['ratio'] <= 2)} |"]
+
+
+def _memory_rows(memory: dict, was: dict) -> list[str]:
+    def then(key: str) -> str:
+        return f" (before: {was[key]:.0f} MB)" if key in was else ""
+
+    return [
+        f"| server RSS after one visit to each of the 19 pages with their defaults | {memory['after_tour_mb']:.0f} MB"
+        f"{then('after_tour_mb')} | ≤ 450 MB | {verdict(memory['after_tour_mb'] <= 450)} |",
+        f"| server peak RSS (with its children) while 8 browser sessions work on the heavy pages at once, each with its own "
+        f"settings and its button pressed ({memory['class_exceptions']} exceptions; still serving: "
+        f"{'yes' if memory['serving_after_class'] else '**no**'}) | {memory['class_peak_mb']:.0f} MB{then('class_peak_mb')} "
+        f"| ≤ 690 MB | {verdict(memory['class_peak_mb'] <= 690 and not memory['class_exceptions'])} |",
+        f"| peak RSS added by uploading a folk-rnn-v2-sized (23 MB) original pickle, parsed in the sandbox "
+        f"(loaded: {'yes' if memory['pickle_loaded'] else '**no**'}) | {memory['pickle_added_mb']:.0f} MB"
+        f"{then('pickle_added_mb')} | ≤ 200 MB | {verdict(memory['pickle_added_mb'] <= 200)} |",
+    ]
+
+
+SECTIONS = {  # benchmark -> (its section's title, its rows from its results and the earlier tree's)
+    "load": ("Loading the embedded model", _load_rows), "pages": ("Warm reruns in AppTest", _pages_rows),
+    "first": ("First visits", _first_rows), "cold": ("Cold start in Chromium", _cold_rows),
+    "sampling": ("Sampling", _sampling_rows), "interventions": ("Composing under interventions", _interventions_rows),
+    "training": ("Training", _training_rows), "browser": ("Reruns in Chromium", _browser_rows),
+    "threads": ("Threads under load", _threads_rows), "memory": ("Server memory", _memory_rows),
+}
+HEAD = """# Benchmarks
+
+Medians over repeated runs; ratios are taken within the same run. Each section names the command,
+machine and time that measured it: `python -m benchmarks --only NAME …` measures those sections
+again and keeps the others.
+
+"""
+
+
+def report(r: dict, command: str, before: dict | None = None) -> dict[str, str]:
+    """The section of every benchmark in ``r`` (name -> its results): what measured it, where and when, and
+    its table; ``before`` (an earlier tree's results) adds the figures marked *before*."""
+    before = before or {}
+    stamp = f"Command: `{command}` · machine: {machine()} · {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}."
+    was = f" Figures marked *before* come from {before.get('tree', 'an earlier tree')}."
+    return {name: "\n".join([f"## {title}", "", stamp + (was if name in before else ""), "",
+                             "| measure | result | target | |", "| --- | --- | --- | --- |",
+                             *rows(r[name], before.get(name, {}))])
+            for name, (title, rows) in SECTIONS.items() if r.get(name)}
+
+
+def write_report(path: Path, r: dict, command: str, before: dict | None = None) -> str:
+    """docs/benchmarks.md with the sections of the benchmarks in ``r`` rewritten, the others kept."""
+    return write_sections(path, list(SECTIONS), report(r, command, before), HEAD)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -426,8 +464,8 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument("--only", nargs="*", choices=["load", "pages", "first", "cold", "memory", "threads", "sampling",
-                                                      "training", "browser", "interventions"])
+    parser.add_argument("--only", nargs="*", choices=list(SECTIONS),
+                        help="measure these benchmarks and rewrite their sections of --out, keeping the others")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--json", type=Path, help="also write the results here, as JSON")
     parser.add_argument("--before", type=Path, help="results (--json) of an earlier tree, shown as 'before'")
@@ -451,7 +489,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps(results, indent=1, default=str))
     before = json.loads(args.before.read_text()) if args.before else None
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(report(results, "python -m benchmarks " + " ".join(argv or sys.argv[1:]), before))
+    write_report(args.out, results, "python -m benchmarks " + " ".join(argv or sys.argv[1:]), before)
     print(f"wrote {args.out}")
     return 0

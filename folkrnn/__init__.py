@@ -6,6 +6,8 @@ only, like this package's import), :mod:`folkrnn.compose` (ONNX Runtime or torch
 composed), :mod:`folkrnn.network` and :mod:`folkrnn.train` (torch), imported where they run.
 """
 
+__version__ = "0.1.0"  # pyproject.toml reads it; provenance notes write it into every composed file
+
 from .analysis.perturbation import bias_distribution, entropy, perturbed_distribution, softmax
 from .analysis.svd import SoftmaxSVD, softmax_svd
 from .errors import ModelFileError, NonFiniteWeightsError, RefusedPickleError, ShapeError
@@ -14,7 +16,7 @@ from .vocab import CATEGORIES, UnknownTokenError, Vocabulary, folkrnn_v2_vocabul
 from .weights import ModelWeights
 
 __all__ = [
-    "CATEGORIES", "ModelFileError", "ModelWeights", "NonFiniteWeightsError", "RefusedPickleError",
+    "__version__", "CATEGORIES", "ModelFileError", "ModelWeights", "NonFiniteWeightsError", "RefusedPickleError",
     "ShapeError", "SoftmaxSVD", "UnknownTokenError", "Vocabulary", "bias_distribution",
     "default_model_path", "entropy", "folkrnn_v2_vocabulary", "load_bytes", "load_model",
     "perturbed_distribution", "softmax", "softmax_svd", "token_category",

@@ -9,10 +9,11 @@ Errors go to stderr with exit status 2.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import shlex
 import sys
-from dataclasses import MISSING, fields
+from dataclasses import MISSING, asdict, fields
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,8 @@ from .errors import ModelFileError
 from .examples import PART5_TUNE
 from .io.loading import DEFAULT_MODEL, EMBEDDED_MODELS, load_model
 from .train.config import RESUMABLE, TrainConfig, recipe_config
-from .vocab import CATEGORIES, UnknownTokenError, tokenize
+from .units import parse_units
+from .vocab import CATEGORIES, UnknownTokenError, parse_opening, tokenize
 
 
 def _emit(args, payload: dict, text: str) -> None:
@@ -144,12 +146,48 @@ def _copycheck(args) -> int:
     return 0
 
 
+def _match(args) -> int:
+    from .analysis.copying import read_reference
+    from .analysis.matching import THRESHOLD, search_corpus, select
+    from .compose.onnx_step import step_session
+
+    w = load_model(args.model)
+    tokens = tokenize(args.tokens) if args.tokens else list(PART5_TUNE)
+    step = step_session(w)
+    threshold = THRESHOLD if args.threshold is None else args.threshold
+    layer = w.num_layers if args.layer is None else args.layer
+    selection = select(step, w, tokens, layer, args.span, threshold, args.off_around)
+    if args.units:
+        selection = selection.keeping(parse_units(args.units, w.hidden_size))
+    tunes = read_reference(args.corpus, w.vocabulary).tunes if args.corpus else [tokens]
+
+    def progress(done: int) -> None:
+        if not args.json:
+            print(f"\r{done}/{len(tunes)} tunes", end="", file=sys.stderr, flush=True)
+
+    found = search_corpus(step, w, tunes, selection, (args.shortest, args.longest), args.min_on, args.max_matches,
+                          args.seconds, progress)
+    matches = [{"tune": m.tune, "start": m.start, "end": m.end, "shared": m.shared, "extra": m.extra,
+                "score": m.score, "tokens": tunes[m.tune][m.start : m.end]} for m in found.matches]
+    payload = {"tokens": tokens, "layer": selection.layer, "span": list(selection.span), "threshold": threshold,
+               "off_around": args.off_around, "units": list(selection.units),
+               "corpus": str(args.corpus) if args.corpus else None, "tunes": len(tunes),
+               "tunes_searched": found.tunes_searched, "out_of_time": found.out_of_time, "matches": matches}
+    lines = [f"tune {m['tune']}, tokens {m['start']}:{m['end']} {' '.join(m['tokens'])!r}: score {m['score']} "
+             f"({m['shared']} selected units on, {m['extra']} others)" for m in matches]
+    a, b = selection.span
+    _emit(args, payload, f"\nlayer {selection.layer}, units on over {a}:{b} {' '.join(tokens[a:b])!r}: "
+                         f"{', '.join(map(str, selection.units))}\n" + "\n".join(lines)
+                         + ("\n(stopped at --seconds)" if found.out_of_time else ""))
+    return 0
+
+
 def _beam(args) -> int:
     from .analysis.search import beam_search
     from .music.abc import to_abc
 
     w = load_model(args.model)
-    prefix = tokenize(args.prefix or "")
+    prefix = parse_opening(args.prefix, w.vocabulary)
 
     def progress(found: int) -> None:
         if not args.json:
@@ -165,22 +203,29 @@ def _beam(args) -> int:
     return 0
 
 
-def _units(text: str) -> tuple[int, tuple[int, ...]]:
-    """``LAYER:U1,U2,...`` as (layer, units)."""
+def _layer_units(text: str) -> tuple[int, str]:
+    """``LAYER:UNITS`` as (layer, the units' text), read by :func:`~folkrnn.units.parse_units` once the
+    model, and so its layers' size, is known."""
     try:
         layer, units = text.split(":")
-        return int(layer), tuple(int(u) for u in units.split(",") if u)
+        return int(layer), units
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected LAYER:UNIT,UNIT,... (e.g. 3:0,17), got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected LAYER:UNITS (e.g. 3:0,17,40-59), got {text!r}") from None
 
 
-def _direction_scale(text: str) -> tuple[int, float]:
-    """``I=ALPHA`` as (i, alpha)."""
-    try:
-        i, alpha = text.split("=")
-        return int(i), float(alpha)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected I=ALPHA (e.g. 1=2.5), got {text!r}") from None
+def _pair(separator: str, first, second, form: str):
+    """An argument type reading ``X<separator>Y`` as (first(X), second(Y)); ``form`` shows how to write it."""
+    def parse(text: str) -> tuple:
+        try:
+            x, y = text.split(separator)
+            return first(x), second(y)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {form}, got {text!r}") from None
+    return parse
+
+
+_direction_scale = _pair("=", int, float, "I=ALPHA (e.g. 1=2.5)")
+_span = _pair(":", int, int, "A:B, tokens a to b - 1 from 0 (e.g. 12:13)")
 
 
 def _int_list(text: str) -> tuple[int, ...]:
@@ -202,7 +247,7 @@ def _ablate(args) -> int:
     from .compose.sampling import SamplingSettings, sample_tunes
 
     w = load_model(args.model)
-    zero = dict(args.zero or [])
+    zero = {layer: parse_units(units, w.hidden_size) for layer, units in args.zero or []}
     if args.periodic:
         from .analysis.internals import internals
         from .analysis.periodic import bar_period, periodic_units
@@ -211,10 +256,10 @@ def _ablate(args) -> int:
         h = internals(w, tune).layers[-1].h
         top = periodic_units(h, bar_period(tune), args.periodic)
         zero[w.num_layers] = tuple(sorted({*zero.get(w.num_layers, ()), *map(int, top)}))
-    force_tokens = tuple(t for t, c in zip(w.vocabulary.tokens, w.vocabulary.categories) if c == args.force_category)
+    force_tokens = w.vocabulary.tokens_of(args.force_category)
     intervention = Intervention(zero_units=zero, remove=args.remove or (), add=dict(args.add or []),
                                 force=args.force, force_tokens=force_tokens if args.force else (), force_seed=args.seed or 0)
-    settings = SamplingSettings(args.n, tokenize(args.prefix or ""), args.temperature, args.seed, args.max_length)
+    settings = SamplingSettings(args.n, parse_opening(args.prefix, w.vocabulary), args.temperature, args.seed, args.max_length)
     without, under = sample_tunes(w, settings), compose_under(w, intervention, settings)
     payload = {"intervention": {"zero_units": {str(k): list(v) for k, v in zero.items()}, "remove": list(intervention.remove),
                                 "add": {str(k): v for k, v in intervention.add.items()}, "force": intervention.force},
@@ -226,20 +271,34 @@ def _ablate(args) -> int:
     return 0
 
 
+def _write_midi(folder: Path, tunes, origins) -> list[str]:
+    """Each tune's MIDI file in ``folder`` (made if missing), named as the app names its downloads; their paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / origin.file_name("mid") for origin in origins]
+    for path, tune, origin in zip(paths, tunes, origins):
+        path.write_bytes(origin.midi(tune.tokens))
+    return [str(path) for path in paths]
+
+
 def _sample(args) -> int:
-    from .compose.sampling import SamplingSettings, sample_tunes
+    from .compose.provenance import provenances
+    from .compose.sampling import CHUNK, SamplingSettings, sample_in_chunks, sample_tunes
 
     w = load_model(args.model)
-    tunes = sample_tunes(w, SamplingSettings(args.n, tokenize(args.prefix or ""), args.temperature, args.seed,
-                                             args.max_length), precision=args.precision)
+    settings = SamplingSettings(args.n, parse_opening(args.prefix, w.vocabulary), args.temperature, args.seed,
+                                args.max_length)
+    # in chunks, as the app composes: the same seed and settings give the same tunes here and on Compose
+    tunes = sample_in_chunks(w, settings, sample=functools.partial(sample_tunes, precision=args.precision))
+    origins = provenances(w, settings, chunk=CHUNK, precision=args.precision)
+    midi = _write_midi(args.midi, tunes, origins) if args.midi else [None] * len(tunes)
     checks = [t.verdict for t in tunes]
     share = sum(c.ok for c in checks) / len(checks)
-    payload = {"tunes": [{"tokens": t.tokens, "abc": t.abc(i + 1), "ended": t.ended,
-                          "well_formed": c.ok, "reason": c.reason}
-                         for i, (t, c) in enumerate(zip(tunes, checks))],
+    payload = {"tunes": [{"tokens": t.tokens, "abc": p.abc(t.tokens), "ended": t.ended, "well_formed": c.ok,
+                          "reason": c.reason, "provenance": asdict(p), "midi": m}
+                         for t, p, c, m in zip(tunes, origins, checks, midi)],
                "well_formed_share": share}
-    text = "\n\n".join(t.abc(i + 1) for i, t in enumerate(tunes)) + f"\n\n% well-formed: {share:.1%}"
-    _emit(args, payload, text)
+    text = "\n\n".join(p.abc(t.tokens) for t, p in zip(tunes, origins)) + f"\n\n% well-formed: {share:.1%}"
+    _emit(args, payload, text + (f"\n% MIDI files in {args.midi}" if args.midi else ""))
     return 0
 
 
@@ -316,6 +375,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="v2-format transcriptions to compare with, e.g. folk-rnn's data_v2")
     p.add_argument("--n", type=_positive_int, default=6, help="n-gram length in tokens (default 6)")
     p.add_argument("--k", type=_positive_int, default=5, help="nearest tunes to list (default 5)")
+    p = command("match", _match, "select and match (LSTMVis): the units on over a span, then the spans where they are on")
+    p.add_argument("--tokens", help="the tune to select in (default: the part-5 tune)")
+    p.add_argument("--span", type=_span, required=True, metavar="A:B", help="tokens a to b - 1, from 0 (e.g. 12:13)")
+    p.add_argument("--threshold", type=float, help="a unit is on where its h_t is at least this (default 0.3, LSTMVis's)")
+    p.add_argument("--layer", type=int, help="the layer, from 1 (default: the last)")
+    p.add_argument("--off-around", dest="off_around", type=int, default=0, metavar="K",
+                   help="keep only units off over the K tokens on either side of the span (default 0)")
+    p.add_argument("--units", metavar="UNITS", help="keep only these of the selected units, e.g. 0,17,40-59")
+    p.add_argument("--corpus", type=Path, help="v2-format transcriptions to search (default: the tune itself)")
+    p.add_argument("--min-on", dest="min_on", type=_positive_int,
+                   help="selected units that must be on at each step of a match (default: all)")
+    p.add_argument("--shortest", type=_positive_int, default=1, help="shortest match in tokens (default 1)")
+    p.add_argument("--longest", type=_positive_int, help="longest match in tokens (default: any)")
+    p.add_argument("--max-matches", dest="max_matches", type=_positive_int, default=20, help="matches to list (default 20)")
+    p.add_argument("--seconds", type=float, default=60.0, help="stop searching the corpus after this (default 60)")
     p = command("beam", _beam, "compose by beam search over blocks of tokens instead of sampling")
     p.add_argument("--prefix", help='seed tokens, e.g. "M:6/8 K:Cmaj"')
     p.add_argument("--block", type=_positive_int, default=2, help="tokens per search block (default 2)")
@@ -327,8 +401,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-candidates", dest="max_candidates", type=_positive_int, default=4096,
                    help="continuations kept per depth, the likeliest (default 4096): bounds time and memory")
     p = command("ablate", _ablate, "compose the same seeds with and without an intervention on the network")
-    p.add_argument("--zero", type=_units, action="append", metavar="LAYER:UNITS",
-                   help="zero these units of a layer (from 1; units from 0), e.g. 3:0,17; repeatable")
+    p.add_argument("--zero", type=_layer_units, action="append", metavar="LAYER:UNITS",
+                   help="zero these units of a layer (from 1; units from 0), e.g. 3:0,17,40-59; repeatable")
     p.add_argument("--remove", type=_int_list, metavar="I,J", help="remove the directions w_i from the last layer's h_t")
     p.add_argument("--add", type=_direction_scale, action="append", metavar="I=ALPHA",
                    help="add alpha w_i to the last layer's h_t at every step; repeatable")
@@ -352,6 +426,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-length", dest="max_length", type=int, default=1000)
     p.add_argument("--precision", choices=["float32", "bfloat16"], default="float32",
                    help="float32: the exact network (ONNX Runtime); bfloat16: bf16-rounded matrices, faster batches")
+    p.add_argument("--midi", type=Path, metavar="DIR",
+                   help="also write each tune as a Standard MIDI File into DIR (made if missing), "
+                        "named folkrnn_seedS_tuneI.mid")
     p = command("evaluate", _evaluate, "NLL per token over a file of v2 transcriptions")
     p.add_argument("--data", required=True)
     p = command("convert", _convert, "original folk-rnn pickle -> project checkpoint", (as_json,))

@@ -17,7 +17,7 @@ from .errors import ModelFileError
 
 START = "<s>"
 END = "</s>"
-MAX_TOKENS = 10_000  # folk-rnn's vocabularies have 137 to a few hundred tokens
+MAX_VOCABULARY = 10_000  # folk-rnn's vocabularies have 137 to a few hundred tokens
 MAX_TOKEN_LENGTH = 100  # characters; v2's longest token has 6
 
 #: Category names in display order (legend order of every chart).
@@ -97,6 +97,10 @@ class Vocabulary:
         """The category of every token, in index order."""
         return tuple(token_category(t) for t in self.tokens)
 
+    def tokens_of(self, category: str) -> tuple[str, ...]:
+        """The tokens of one category (see :data:`CATEGORIES`), in index order."""
+        return tuple(t for t, c in zip(self.tokens, self.categories) if c == category)
+
     def encode(self, tokens: Iterable[str]) -> list[int]:
         """Indices of ``tokens``; raises :class:`UnknownTokenError` naming every unknown one."""
         tokens = list(tokens)
@@ -110,10 +114,10 @@ class Vocabulary:
 
 
 def model_vocabulary(tokens: Sequence) -> Vocabulary:
-    """A model file's vocabulary, checked before it is built: 2 to MAX_TOKENS unique strings of at
+    """A model file's vocabulary, checked before it is built: 2 to MAX_VOCABULARY unique strings of at
     most MAX_TOKEN_LENGTH characters, ``<s>`` and ``</s>`` among them (composing starts and ends there)."""
-    if not 2 <= len(tokens) <= MAX_TOKENS:
-        raise ModelFileError(f"the vocabulary has {len(tokens):,} tokens; a model may have 2 to {MAX_TOKENS:,}")
+    if not 2 <= len(tokens) <= MAX_VOCABULARY:
+        raise ModelFileError(f"the vocabulary has {len(tokens):,} tokens; a model may have 2 to {MAX_VOCABULARY:,}")
     if not all(isinstance(t, str) and 0 < len(t) <= MAX_TOKEN_LENGTH for t in tokens):
         raise ModelFileError(f"every token must be a string of 1 to {MAX_TOKEN_LENGTH} characters")
     if len(set(tokens)) != len(tokens):
@@ -127,6 +131,24 @@ def model_vocabulary(tokens: Sequence) -> Vocabulary:
 def tokenize(text: str) -> list[str]:
     """Split a v2 transcription (space-separated tokens, any line breaks) into tokens."""
     return text.split()
+
+
+def parse_opening(text: str | None, vocabulary: Vocabulary) -> tuple[str, ...]:
+    """The tokens a tune opens with, typed as v2 text (``M:6/8 K:Cmaj |: G``), for sampling or beam
+    search to continue; a leading ``<s>`` is dropped (the network reads it first anyway).
+
+    Raises :class:`UnknownTokenError` naming every token the vocabulary lacks, and ValueError for an
+    ``<s>`` or ``</s>`` further on: the network would read a tune's start or end in the middle of one.
+    """
+    tokens = tokenize(text or "")
+    if tokens[:1] == [START]:
+        tokens = tokens[1:]
+    vocabulary.encode(tokens)
+    markers = [t for t in tokens if t in (START, END)]
+    if markers:
+        raise ValueError(f"an opening cannot hold {' or '.join(sorted(set(markers), reverse=True))}: "
+                         "the network reads <s> before it and writes </s> to end the tune")
+    return tuple(tokens)
 
 
 def folkrnn_v2_vocabulary() -> Vocabulary:

@@ -10,11 +10,13 @@ started from the earlier one's best weights with ``--init``); ``--discarded`` na
 tried and not used, so the card can say so. Every run regenerates the card's first section, both
 embedded models next to the original, from the two shipped files.
 
-Every figure in the card comes from this script: NLL on the training and validation split
+Every figure in the card comes from this script's run: NLL on the training and validation split
 (dropout off, </s> a target), NLL of the part-5 tune, the well-formed share of 200 tunes sampled at
 temperature 1 against the share among the training transcriptions, five sampled tunes, the
 singular values of V and what pushing the bias along ±u_i makes likely next to the original v2's
 published figures, and the validation loss measured folk-rnn's way next to folk-rnn's own training log.
+The package measures them (:func:`folkrnn.network.measures.measure_model`); this script reads the
+training logs and writes the text.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import math
 import platform
 import re
 import sys
-import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -34,87 +36,50 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from explorer.charts import spectrum_history_chart  # noqa: E402
-from explorer.frames import spectrum_history_frame  # noqa: E402
-from folkrnn import load_model, softmax_svd  # noqa: E402
+from explorer.charts import runs_spectrum_chart, spectrum_history_chart  # noqa: E402
+from explorer.frames import runs_spectrum_frame, spectrum_history_frame  # noqa: E402
+from folkrnn import ModelWeights, load_model, softmax_svd  # noqa: E402
+from folkrnn.analysis.rmsprop import epsilon_outside_share, summed_loss_share  # noqa: E402
 from folkrnn.analysis.spectrum import ORIGINAL_V2, push_text, spectrum_summary  # noqa: E402
-from folkrnn.compose.sampling import SamplingSettings, sample_tunes  # noqa: E402
 from folkrnn.io.loading import DEFAULT_MODEL, EMBEDDED_MODELS, default_model_path, embedded_model_path  # noqa: E402
-from folkrnn.music.transcriptions import encode_tunes, read_transcriptions, validation_split  # noqa: E402
-from folkrnn.music.wellformed import well_formed_share  # noqa: E402
-from folkrnn.network.evaluation import nll  # noqa: E402
-from folkrnn.network.model import FolkRNN  # noqa: E402
-from folkrnn.train.config import TrainConfig  # noqa: E402
-from folkrnn.vocab import token_category, tokenize  # noqa: E402
+from folkrnn.music.transcriptions import read_transcriptions  # noqa: E402
+from folkrnn.music.wellformed import MAX_TUNE_TOKENS  # noqa: E402
+from folkrnn.network.measures import DROPOUT_SEEDS, PHRASE, ModelMeasures, measure_model, validation_nll  # noqa: E402
+from folkrnn.train.config import V2_UPDATES, TrainConfig  # noqa: E402
+from folkrnn.vocab import tokenize  # noqa: E402
+from scripts.sections import write_sections  # noqa: E402
 
 # (epoch, validation loss) from folk-rnn's logs/config4-wrepeats-20151001-000032.log: the v2
 # architecture on 23,637 transcriptions; the loss is folk-rnn's per-tune one, with dropout on.
 CONFIG4_VALID = ((20.06, 1.4514), (44.57, 1.3221), (66.85, 1.2695), (89.14, 1.2350), (111.42, 1.2273),
                  (129.25, 1.2131), (131.48, 1.2231))
-DROPOUT_SEEDS = range(3)
-PHRASE = 6  # tokens in a phrase, for how close a validation tune comes to the training split
 OVERLAP_BINS = (0.0, 0.1, 0.3, 0.6, 1.0)
 
 
-def split_sequences(weights, tunes: list[list[str]]) -> tuple[list, np.ndarray, np.ndarray]:
-    """The tunes encoded for ``weights``, and its training and validation indices (the split its
-    training recorded)."""
-    sequences = encode_tunes(tunes, weights.vocabulary)
-    split = weights.metadata["training"]["config"]
-    return (sequences, *validation_split(len(sequences), split["valid_fraction"], split["seed"]))
+@dataclass(frozen=True)
+class Section:
+    """What one embedded model's section tells: its shipped weights, what was measured of them, and the
+    training runs behind them (in order, with their logs) and those tried and not used."""
+
+    weights: ModelWeights
+    measures: ModelMeasures
+    runs: list[Path]
+    logs: list[dict]
+    discarded: list[tuple[Path, dict]]
+
+    @property
+    def training(self) -> dict:
+        """What the shipped file records of its training."""
+        return self.weights.metadata["training"]
 
 
 def measure(model: str, tunes: list[list[str]], runs: list[Path], discarded: list[Path], part5: Path,
-            n_samples: int) -> dict:
-    """Every figure of one embedded model's section."""
+            n_samples: int) -> Section:
+    """One embedded model's section: its figures measured, its runs' logs read."""
     weights = load_model(model)
-    net = FolkRNN.from_weights(weights)
-    training = weights.metadata["training"]
-    sequences, train_idx, valid_idx = split_sequences(weights, tunes)
-    started = time.perf_counter()
-    valid_sequences = [sequences[i] for i in valid_idx]
-    valid = nll(net, valid_sequences)
-    overlap = closest_overlap([tunes[i] for i in valid_idx], [tunes[i] for i in train_idx])
-    valid_dropout = [nll(net, valid_sequences, dropout_seed=seed).folkrnn_loss for seed in DROPOUT_SEEDS]
-    train = nll(net, [sequences[i] for i in train_idx])
-    part5_tokens = tokenize(part5.read_text())
-    part5_nll = nll(net, encode_tunes([part5_tokens], weights.vocabulary))
-    sampled = sample_tunes(weights, SamplingSettings(n=n_samples, temperature=1.0, seed=0))
-    checks = [t.verdict for t in sampled]
-    svd = softmax_svd(weights)
-    logs = [_read_log(run) for run in runs]
-    return {
-        "weights": weights, "training": training, "logs": logs, "runs": runs,
-        "discarded": [(run, _read_log(run)) for run in discarded], "valid": valid, "train": train,
-        "part5": part5_nll, "valid_dropout": valid_dropout, "overlap": overlap,
-        "sampled": sampled, "checks": checks,
-        "sampled_share": sum(c.ok for c in checks) / len(checks),
-        "data_share": well_formed_share(tunes), "n_data": len(tunes),
-        "s": svd.s, "energy": svd.energy, "measure_seconds": time.perf_counter() - started,
-    }
-
-
-def phrases(tune: list[str], n: int = PHRASE) -> set[tuple[str, ...]]:
-    """The tune's distinct runs of ``n`` consecutive tokens of its body, bar lines left out (the same
-    notes are often barred or repeated differently in two settings of one tune)."""
-    body = [t for t in tune[2:] if token_category(t) != "measure"]
-    return {tuple(body[i : i + n]) for i in range(len(body) - n + 1)}
-
-
-def closest_overlap(tunes: list[list[str]], reference: list[list[str]]) -> np.ndarray:
-    """For each tune, the largest share of its phrases that one reference tune also holds (0 for a
-    tune too short to have any): how close the nearest training tune, often another setting of
-    the same tune in data_v2, comes to it."""
-    holders: dict[tuple[str, ...], list[int]] = {}
-    for j, tune in enumerate(reference):
-        for phrase in phrases(tune):
-            holders.setdefault(phrase, []).append(j)
-    shares = np.zeros(len(tunes))
-    for i, tune in enumerate(tunes):
-        own = phrases(tune)
-        shared = np.bincount([j for p in own for j in holders.get(p, ())], minlength=1)
-        shares[i] = shared.max() / len(own) if own else 0.0
-    return shares
+    measures = measure_model(weights, tunes, tokenize(part5.read_text()), n_samples)
+    return Section(weights, measures, runs, [_read_log(run) for run in runs],
+                   [(run, _read_log(run)) for run in discarded])
 
 
 def _history(log: dict) -> str:
@@ -205,17 +170,18 @@ From {start}; Adam, lr {cfg['lr']} with {cfg['warmup_steps']} warm-up steps and 
 """
 
 
-def _against_config4(m: dict) -> str:
+def _against_config4(m: ModelMeasures) -> str:
     """The validation loss measured as folk-rnn measured it, next to folk-rnn's own training log."""
     epochs = " | ".join(f"{e:.0f}" for e, _ in CONFIG4_VALID)
     losses = " | ".join(f"{loss:.4f}" for _, loss in CONFIG4_VALID)
     best_epoch, best = min(CONFIG4_VALID, key=lambda el: el[1])
-    dropout_on = float(np.mean(m["valid_dropout"]))
-    ratio = m["valid"].per_token / dropout_on
+    dropout_on = float(np.mean(m.valid_dropout))
+    ratio = m.valid.per_token / dropout_on
     return f"""## Against folk-rnn's own training log
 folk-rnn's repository keeps the log of `config4` (`logs/config4-wrepeats-20151001-000032.log`):
-the v2 architecture trained with RMSprop (lr 0.003, × 0.97 per epoch after epoch 20, batch 50) on
-23,637 transcriptions of the same corpus, 1,200 of them held out. The figure it logs is folk-rnn's
+the v2 architecture trained with RMSprop (lr 0.003 throughout: config4's × 0.97 per epoch after
+epoch 20 was logged but, as config5's, never reached Lasagne's rmsprop; batch 50) on 23,637
+transcriptions of the same corpus, 1,200 of them held out. The figure it logs is folk-rnn's
 own loss, not NLL per token: each tune's summed NLL divided by its length counting `<s>` and
 `</s>`, averaged over tunes, and with dropout on (the `train_rnn.py` committed with that log
 validates through Lasagne's `get_output` without `deterministic=True`; a later version turned
@@ -228,8 +194,8 @@ batches, until the log stops in epoch 133):
 
 Measured the same way on this model's validation split (`folkrnn.network.evaluation.nll` with
 `dropout_seed`, `folkrnn_loss`; seeds {DROPOUT_SEEDS.start}–{DROPOUT_SEEDS.stop - 1}):
-**{dropout_on:.4f}** (range {min(m['valid_dropout']):.4f}–{max(m['valid_dropout']):.4f}); with dropout off,
-{m['valid'].folkrnn_loss:.4f}, and {m['valid'].per_token:.4f} per token. So this replica, trained on a
+**{dropout_on:.4f}** (range {min(m.valid_dropout):.4f}–{max(m.valid_dropout):.4f}); with dropout off,
+{m.valid.folkrnn_loss:.4f}, and {m.valid.per_token:.4f} per token. So this replica, trained on a
 third of the corpus, is {dropout_on - best:.4f} above the best figure of folk-rnn's run on all of it
 ({best:.4f}, epoch {best_epoch:.0f}), where that run's loss had levelled off.
 
@@ -238,9 +204,9 @@ An estimate, not a measurement: scaling that best figure by this model's ratio o
 corpus near {best * ratio:.2f} nats per token, so it too would stay above the ≤ 1.0 target."""
 
 
-def _by_overlap(m: dict) -> str:
+def _by_overlap(m: ModelMeasures) -> str:
     """Validation NLL per token by how close the nearest training tune comes to each tune."""
-    valid, overlap = m["valid"], m["overlap"]
+    valid, overlap = m.valid, m.overlap
     band = np.digitize(overlap, OVERLAP_BINS[1:-1])  # 0 for [0, 10%), ..., the last up to 100% inclusive
     rows = []
     for k, (lo, hi) in enumerate(zip(OVERLAP_BINS, OVERLAP_BINS[1:])):
@@ -254,7 +220,7 @@ def _by_overlap(m: dict) -> str:
 data_v2 often holds several settings of one tune, one after another, so many validation tunes have
 a close relative in the training split. For each validation tune, the share of its {PHRASE}-token
 phrases (bar lines left out) that its closest training tune also holds, and the NLL per token of
-the tunes in each band (`closest_overlap` in scripts/make_model_card.py):
+the tunes in each band (`Reference.closest_shares` in folkrnn/analysis/copying.py):
 
 | phrases shared with the closest training tune | tunes | tokens | NLL per token |
 | --- | --- | --- | --- |
@@ -264,29 +230,29 @@ The validation figure above averages these bands; the first band is the nearest 
 the model does on transcriptions unlike any it was trained on."""
 
 
-def render_replica(m: dict, data: Path) -> str:
+def render_replica(sec: Section, data: Path) -> str:
     """The replica's section (its runs are Adam stages, possibly several)."""
-    w, t, cfg = m["weights"], m["training"], m["training"]["config"]
-    s = m["s"]
-    k90 = int((m["energy"] < 0.9).sum()) + 1
+    w, t, m = sec.weights, sec.training, sec.measures
+    cfg, s = t["config"], m.s
+    k90 = int((m.energy < 0.9).sum()) + 1
     failures = {}
-    for c in m["checks"]:
+    for c in (tune.verdict for tune in m.sampled):
         if not c.ok:
             key = "a bar of the wrong length" if " lasts " in c.reason else re.sub(r" \(bar \d+\)", "", c.reason)
             failures[key] = failures.get(key, 0) + 1
-    stages = "\n".join(_stage(n, run, log) for n, (run, log) in enumerate(zip(m["runs"], m["logs"]), start=1))
-    runs = " ".join(str(r) for r in m["runs"])
-    if m["discarded"]:
-        runs += " --discarded " + " ".join(str(r) for r, _ in m["discarded"])
-    epochs_run = sum(len(log["epochs"]) for log in m["logs"])
-    shipped_nll = _best_valid_nll(m["logs"][-1])
+    stages = "\n".join(_stage(n, run, log) for n, (run, log) in enumerate(zip(sec.runs, sec.logs), start=1))
+    runs = " ".join(str(r) for r in sec.runs)
+    if sec.discarded:
+        runs += " --discarded " + " ".join(str(r) for r, _ in sec.discarded)
+    epochs_run = sum(len(log["epochs"]) for log in sec.logs)
+    shipped_nll = _best_valid_nll(sec.logs[-1])
     tried = "\n".join(
         f"- `{run}` ({log['command']}): best validation NLL {_best_valid_nll(log):.4f} over "
         f"{len(log['epochs'])} epochs ({_hours(log):.2f} h), against {shipped_nll:.4f} for the shipped weights; "
         "not used."
-        for run, log in m["discarded"]) or "- none"
-    tunes = "\n\n".join(f"```abc\n{tune.abc(i + 1)}\n```" for i, tune in enumerate(m["sampled"][:5]))
-    hours = sum(_hours(log) for log in m["logs"])
+        for run, log in sec.discarded) or "- none"
+    tunes = "\n\n".join(f"```abc\n{tune.abc(i + 1)}\n```" for i, tune in enumerate(m.sampled[:5]))
+    hours = sum(_hours(log) for log in sec.logs)
     return f"""# Model card: folk-rnn v2 replica (folkrnn-explorer)
 
 The app's and the CLI's default model, `folkrnn/assets/{default_model_path().name}`: a network of
@@ -295,7 +261,7 @@ downloaded where the project is built. It is not the original model; its singula
 (below). Load the original with the app's "Original folk-rnn v2" choice or `--model folkrnn_v2.pkl`.
 
 ## Data
-{m['n_data']:,} transcriptions of folk-rnn's **data_v2** corpus (tunes from thesession.org, transposed
+{m.n_data:,} transcriptions of folk-rnn's **data_v2** corpus (tunes from thesession.org, transposed
 to C and tokenised by Sturm et al.; the full corpus has 23,636), gathered from public partial copies;
 the file is not part of this repository (folk-rnn's repository has the full `data/data_v2`).
 Split: {w.metadata['provenance']['split']}: {w.metadata['provenance']['train_tunes']:,} training and
@@ -311,9 +277,9 @@ states per layer, as folk-rnn's `hid_init`/`cell_init`. {w.parameter_count:,} we
 ## Training
 | setting | this model | folk-rnn v2 (config5) |
 | --- | --- | --- |
-| optimiser | Adam with warm-up and cosine decay, per stage (below) | RMSprop, lr 0.003, × 0.97 per epoch after epoch 20 |
-| batch | {cfg['batch_size']} tunes of similar length | 64 |
-| epochs | {epochs_run} in {len(m['runs'])} stage(s), early stopping on validation NLL | 100 |
+| optimiser | Adam with warm-up and cosine decay, per stage (below) | RMSprop, lr 0.003 throughout (config5's × 0.97 per epoch after epoch 20 never reached Lasagne's rmsprop) |
+| batch | {cfg['batch_size']} tunes of similar length | 50 (64 only from 89564f5, after v2) |
+| epochs | {epochs_run} in {len(sec.runs)} stage(s), early stopping on validation NLL | 100 |
 | gradient clipping | total norm {cfg['clip']} | 5 (Lasagne) |
 | dropout | per stage (below) | 0.5 |
 | loss | mean NLL per token | mean NLL per tune, averaged over the batch |
@@ -323,10 +289,10 @@ states per layer, as folk-rnn's `hid_init`/`cell_init`. {w.parameter_count:,} we
 Time: {hours:.2f} h on {t['machine']}; each run tried and not used (below) gives its own time.
 
 Reproduce (from the repository root, with the data beside it); each line ran until the epoch
-noted.{_resume_note(m['logs'])}{_data_note(m['logs'], data)}
+noted.{_resume_note(sec.logs)}{_data_note(sec.logs, data)}
 
 ```bash
-{reproduce(m['logs'], data)}
+{reproduce(sec.logs, data)}
 ```
 
 {stages}
@@ -339,18 +305,18 @@ Measured by `python scripts/make_model_card.py --data {data} --run {runs}` (drop
 
 | | NLL per token | tunes | tokens |
 | --- | --- | --- | --- |
-| validation split | **{m['valid'].per_token:.4f}** | {m['valid'].tunes:,} | {m['valid'].tokens:,} |
-| training split | {m['train'].per_token:.4f} | {m['train'].tunes:,} | {m['train'].tokens:,} |
-| part-5 tune (`../shared/data/part5_tune.txt`) | {m['part5'].per_token:.4f} | 1 | {m['part5'].tokens} |
+| validation split | **{m.valid.per_token:.4f}** | {m.valid.tunes:,} | {m.valid.tokens:,} |
+| training split | {m.train.per_token:.4f} | {m.train.tunes:,} | {m.train.tokens:,} |
+| part-5 tune (`../shared/data/part5_tune.txt`) | {m.part5.per_token:.4f} | 1 | {m.part5.tokens} |
 | uniform guess, ln 137 | {np.log(137):.4f} | | |
 
-The part-5 tune's NLL per token is {m['part5'].per_token:.4f} nats per token (tests/test_embedded_model.py checks this figure).
-The project's target, validation NLL ≤ 1.0, is {'met' if m['valid'].per_token <= 1.0 else '**not met**'}.
+The part-5 tune's NLL per token is {m.part5.per_token:.4f} nats per token (tests/test_embedded_model.py checks this figure).
+The project's target, validation NLL ≤ 1.0, is {'met' if m.valid.per_token <= 1.0 else '**not met**'}.
 
 **Well-formed tunes** (`folkrnn.music.wellformed.check_tune`: one meter and one mode token first, `</s>`
-within 1,000 tokens, every interior bar as long as the meter asks): {m['sampled_share']:.1%} of
-{len(m['sampled'])} tunes sampled at temperature 1 (seed 0, no prefix), against {m['data_share']:.1%}
-of the {m['n_data']:,} training transcriptions; ratio {m['sampled_share'] / m['data_share']:.3f} (target ≥ 0.95).
+within {MAX_TUNE_TOKENS:,} tokens, every interior bar as long as the meter asks): {m.sampled_share:.1%} of
+{len(m.sampled)} tunes sampled at temperature 1 (seed 0, no prefix), against {m.data_share:.1%}
+of the {m.n_data:,} training transcriptions; ratio {m.sampled_share / m.data_share:.3f} (target ≥ 0.95).
 Failures among the samples: {', '.join(f'{k} ({v})' for k, v in sorted(failures.items(), key=lambda kv: -kv[1])) or 'none'}.
 
 {_against_config4(m)}
@@ -392,26 +358,6 @@ def spectrum_plot(log: dict, path: Path) -> Path:
     chart = spectrum_history_chart(spectrum_history_frame(history)).configure_view(continuousWidth=640)
     path.write_text(vl_convert.vegalite_to_svg(chart.to_json()))
     return path
-
-
-def summed_loss_share(share: float, length: float) -> float:
-    """The share epsilon would leave of RMSprop's step (sqrt(a / (a + epsilon)), see
-    :func:`folkrnn.train.folkrnn_recipe.epsilon_share`) had every gradient been ``length`` times larger,
-    as the summed per-tune loss of 89564f5 makes it: a grows by length^2. Monotone in ``share``,
-    so it maps a median to the median."""
-    if share >= 1:  # logged rounded to 4 decimals: epsilon already negligible
-        return 1.0
-    ratio = share**2 / (1 - share**2)  # a / epsilon
-    return math.sqrt(length**2 * ratio / (length**2 * ratio + 1))
-
-
-def epsilon_outside_share(share: float, epsilon: float = 1e-6) -> float:
-    """The share of the step the same running average would keep had epsilon been added after the
-    square root, as torch.optim.RMSprop does: sqrt(a) / (sqrt(a) + epsilon). Monotone in ``share``."""
-    if share >= 1:
-        return 1.0
-    root = math.sqrt(epsilon * share**2 / (1 - share**2))  # sqrt(a)
-    return root / (root + epsilon)
 
 
 def _epsilon_note(epochs: list[dict], length: float) -> str:
@@ -464,12 +410,12 @@ def _clipping(log: dict) -> str:
     return f"epochs 1–{switch}: {stepped}; from epoch {switch + 1} (`--fused`): {fused}"
 
 
-def render_faithful(m: dict, data: Path) -> str:
+def render_faithful(sec: Section, data: Path) -> str:
     """The faithful replica's section: folk-rnn's recipe, its epochs and how far it got."""
-    w, t, log = m["weights"], m["training"], m["logs"][-1]
+    w, t, m, log = sec.weights, sec.training, sec.measures, sec.logs[-1]
     cfg, epochs = log["config"], log["epochs"]
-    s, valid = m["s"], m["valid"].per_token
-    run = m["runs"][-1]
+    s, valid = m.s, m.valid.per_token
+    run = sec.runs[-1]
     plot = spectrum_plot(log, Path(run) / "spectrum.svg")
     rows = "\n".join(
         f"| {e['epoch']} | {e['train_nll']:.4f} | {e['valid_nll']:.4f} | {e['valid_folkrnn_loss']:.4f} "
@@ -482,7 +428,7 @@ def render_faithful(m: dict, data: Path) -> str:
     s1_trend = _trend(epochs, lambda e: e["spectrum"]["s"][0])
     nll_trend = _trend(epochs, lambda e: e["valid_nll"])
     met = lambda ok: "met" if ok else "**not met**"  # noqa: E731
-    shipped = m["training"]["epoch"]
+    shipped = t["epoch"]
     return f"""# Model card: folk-rnn v2, folk-rnn's own recipe (folkrnn-explorer)
 
 `folkrnn/assets/{embedded_model_path('faithful').name}`, chosen with `--model faithful` in the CLI and
@@ -508,14 +454,14 @@ commit 50b7c67 left it (2015-10-16; the next change, 89564f5, is of 2016-03-16) 
 | dropout | {cfg['dropout']} after each LSTM layer | 0.5 |
 | epochs | {cfg['epochs']} planned, {len(epochs)} run | `max_epoch = 100` |
 | precision | {'bf16 autocast (matrix products in bfloat16; weights, gradients and RMSprop state in float32), for twice the speed on this CPU' if t['bf16_autocast'] else 'float32'} | float32 |
-| data | {m['n_data']:,} transcriptions, {w.metadata['provenance']['split']} | all of data_v2 (23,636), 5% held out |
+| data | {m.n_data:,} transcriptions, {w.metadata['provenance']['split']} | all of data_v2 (23,636), 5% held out |
 
 Time: {sum(e['seconds'] for e in epochs) / 3600:.2f} h on {t['machine']}.
 
-Reproduce (from the repository root, with the data beside it):{_data_note(m['logs'], data)}
+Reproduce (from the repository root, with the data beside it):{_data_note(sec.logs, data)}
 
 ```bash
-{reproduce(m['logs'], data, 'faithful', m['runs'])}
+{reproduce(sec.logs, data, 'faithful', sec.runs)}
 ```
 
 ## How the spectrum grew
@@ -523,7 +469,7 @@ Reproduce (from the repository root, with the data beside it):{_data_note(m['log
 
 Over the last epochs s_1/s_2 changed by {ratio_trend:+.3f} per epoch, s_1 by {s1_trend:+.2f} and the
 validation NLL by {nll_trend:+.4f}. The Spectrum page draws the same chart for this model.
-{_epsilon_note(epochs, m['train'].tokens / m['train'].tunes + 1)}
+{_epsilon_note(epochs, m.train.tokens / m.train.tunes + 1)}
 
 | epoch | train NLL (dropout on) | validation NLL | folk-rnn's loss | s_1 | s_2 | s_3 | s_1/s_2 | top of softmax(v − s_1 u_1) | top of softmax(v + s_1 u_1) | ε's share, W_hid | peak gate gradient | seconds |
 | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
@@ -535,13 +481,13 @@ Measured by `python scripts/make_model_card.py --model faithful --data {data} --
 
 | | NLL per token | tunes | tokens |
 | --- | --- | --- | --- |
-| validation split | **{valid:.4f}** | {m['valid'].tunes:,} | {m['valid'].tokens:,} |
-| training split | {m['train'].per_token:.4f} | {m['train'].tunes:,} | {m['train'].tokens:,} |
-| part-5 tune | {m['part5'].per_token:.4f} | 1 | {m['part5'].tokens} |
+| validation split | **{valid:.4f}** | {m.valid.tunes:,} | {m.valid.tokens:,} |
+| training split | {m.train.per_token:.4f} | {m.train.tunes:,} | {m.train.tokens:,} |
+| part-5 tune | {m.part5.per_token:.4f} | 1 | {m.part5.tokens} |
 
-The part-5 tune's NLL per token is {m['part5'].per_token:.4f} nats per token under this model.
-Well-formed: {m['sampled_share']:.1%} of {len(m['sampled'])} tunes sampled at temperature 1 (seed 0),
-against {m['data_share']:.1%} of the training transcriptions.
+The part-5 tune's NLL per token is {m.part5.per_token:.4f} nats per token under this model.
+Well-formed: {m.sampled_share:.1%} of {len(m.sampled)} tunes sampled at temperature 1 (seed 0),
+against {m.data_share:.1%} of the training transcriptions.
 
 Targets: s_1/s_2 ≥ 6, {met(s[0] / s[1] >= 6)} ({s[0] / s[1]:.2f}); validation NLL ≤ 1.25,
 {met(valid <= 1.25)} ({valid:.4f}).
@@ -560,35 +506,42 @@ def _pushes(summary: dict, key: str) -> str:
     return push_text(summary["pushes"][key])
 
 
-def embedded_figures(tunes: list[list[str]], measured: dict[str, float]) -> dict[str, dict]:
+@dataclass(frozen=True)
+class Shipped:
+    """One embedded model's row of the comparison: its name, validation NLL per token and
+    :func:`~folkrnn.analysis.spectrum.spectrum_summary`."""
+
+    name: str
+    valid: float
+    summary: dict
+
+
+def embedded_figures(tunes: list[list[str]], measured: dict[str, float]) -> dict[str, Shipped]:
     """Each embedded model's validation NLL per token (from ``measured`` where the section's measure
     has it) and spectrum summary, from its shipped file."""
     figures = {}
     for name in EMBEDDED_MODELS:
         weights = load_model(name)
-        if name not in measured:
-            sequences, _, valid_idx = split_sequences(weights, tunes)
-            measured = {**measured, name: nll(FolkRNN.from_weights(weights), [sequences[i] for i in valid_idx]).per_token}
-        figures[name] = {"name": weights.name, "valid": measured[name],
-                         "summary": spectrum_summary(softmax_svd(weights), directions=3, k=3)}
+        valid = measured[name] if name in measured else validation_nll(weights, tunes).per_token
+        figures[name] = Shipped(weights.name, valid, spectrum_summary(softmax_svd(weights), directions=3, k=3))
     return figures
 
 
-def render_comparison(figures: dict[str, dict], n_tunes: int, command: str) -> str:
+def render_comparison(figures: dict[str, Shipped], n_tunes: int, command: str) -> str:
     """The card's first section: both embedded models next to the original's published figures."""
     def spectrum_row(label: str, valid: str, s, approx_s1: bool = False) -> str:
         s1 = f"≈ {s[0]:.0f}" if approx_s1 else f"{s[0]:.2f}"
         return f"| {label} | {valid} | {s1} | {s[1]:.2f} | {s[2]:.2f} | {'≈ ' if approx_s1 else ''}{s[0] / s[1]:.2f} |"
 
-    rows = [spectrum_row(f"{name}: {f['name']}", f"{f['valid']:.4f}", f["summary"]["s"]) for name, f in figures.items()]
+    rows = [spectrum_row(f"{name}: {f.name}", f"{f.valid:.4f}", f.summary["s"]) for name, f in figures.items()]
     rows.append(spectrum_row("original folk-rnn v2 (Sturm, part 3)", "not measured: trained on all of data_v2",
                              ORIGINAL_V2["s"], approx_s1=True))
-    best = min(figures, key=lambda name: figures[name]["valid"])
+    best = min(figures, key=lambda name: figures[name].valid)
     original_ratio = ORIGINAL_V2["s"][0] / ORIGINAL_V2["s"][1]
-    closest = min(figures, key=lambda name: abs(figures[name]["summary"]["s1_over_s2"] - original_ratio))
+    closest = min(figures, key=lambda name: abs(figures[name].summary["s1_over_s2"] - original_ratio))
     pushes = "\n".join(
         f"| {sign.replace('-', '−')}u_{i} | {ORIGINAL_V2['pushes'].get(f'{sign}u{i}', '—')} | "
-        + " | ".join(_pushes(f["summary"], f"{sign}u{i}") for f in figures.values()) + " |"
+        + " | ".join(_pushes(f.summary, f"{sign}u{i}") for f in figures.values()) + " |"
         for i in (1, 2, 3) for sign in ("+", "-"))
     names = " | ".join(figures)
     return f"""# folkrnn-explorer's embedded models
@@ -625,30 +578,85 @@ both rows of its direction.
 """
 
 
-SECTIONS = ("comparison", "replica", "faithful")  # the card's sections, in order
+HEAD_RUN, JANUARY_RUN = ROOT / "docs/training/folkrnn_head", ROOT / "docs/training/folkrnn_recipe"
+JANUARY_UPDATES_PER_EPOCH = 145  # its log predates `updates`: 7,243 training tunes in batches of 50
+
+
+def _with_updates(log: dict, per_epoch: int) -> dict:
+    """A run's log with every epoch's ``updates``, counted at ``per_epoch`` where the log has none."""
+    return {**log, "epochs": [{"updates": e["epoch"] * per_epoch, **e} for e in log["epochs"]]}
+
+
+def runs_plot(logs: dict[str, dict], path: Path) -> Path:
+    """The runs' s_1, s_2 and s_1/s_2 against updates on one chart, as an SVG (for the card)."""
+    import vl_convert
+
+    chart = runs_spectrum_chart(runs_spectrum_frame(logs)).configure_view(continuousWidth=640)
+    path.write_text(vl_convert.vegalite_to_svg(chart.to_json()))
+    return path
+
+
+def _at_updates(epochs: list[dict], updates: int) -> dict:
+    """The epoch entry of a run whose logged updates are nearest ``updates``."""
+    return min(epochs, key=lambda e: abs(e["updates"] - updates))
+
+
+def render_head_progress(head: dict, january: dict, plot: Path) -> str:
+    """The second attempt's section: its ship rule, where it stands, its curve next to the January run's."""
+    epochs, planned = head["epochs"], head["config"]["epochs"]
+    last, seconds = epochs[-1], sorted(e["seconds"] for e in epochs)[len(epochs) // 2]
+    ship = next(n for n in range(1, planned + 1) if n * last["updates"] / last["epoch"] >= V2_UPDATES)
+    same = _at_updates(january["epochs"], last["updates"])
+    rows = "\n".join(
+        f"| {e['epoch']} | {e['updates']:,} | {e['train_nll']:.4f} | {e['valid_nll']:.4f} | "
+        + " | ".join(f"{v:.2f}" for v in e["spectrum"]["s"][:3])
+        + f" | {e['spectrum']['s1_over_s2']:.2f} | {e.get('gate_grad_peak', float('nan')):.1e} | {e['seconds'] / 60:.0f} |"
+        for e in epochs)
+    resumed = ", ".join(f"after epoch {r['after_epoch']}: `{r['command']}`" for r in head.get("resumes", []))
+    return f"""# The faithful replica's second attempt: folk-rnn's HEAD recipe (training)
+
+The January recipe above grows V by ε-sized steps (its section's `epsilon_share`), so its s_1/s_2
+stayed near 1.4. `--recipe folkrnn-head` is `train_rnn.py` as folk-rnn's repository holds it (89564f5):
+each tune's NLL summed, not divided by its length, Glorot/orthogonal gates with forget bias 5, batch 64,
+Lasagne's rmsprop at lr 0.003 held. Its gradients are a tune's length larger, so RMSprop's running
+average, not ε, sets the steps (README, "Training").
+
+**Ship rule, decided before training:** the first epoch whose logged updates reach v2's {V2_UPDATES:,}
+(351 batches of 64 an epoch × 100 epochs): epoch {ship} of {last['updates'] // last['epoch']} updates here,
+whatever its spectrum. It replaces today's faithful model if its s_1/s_2 is closer to the original's 7.7;
+the January run then stays on this card as a measured negative result.
+
+**Where it stands:** epoch {last['epoch']} of {planned} ({last['updates']:,} of {V2_UPDATES:,} updates),
+s_1/s_2 {last['spectrum']['s1_over_s2']:.2f} where the January run had {same['spectrum']['s1_over_s2']:.2f} at
+{same['updates']:,} updates, validation NLL {last['valid_nll']:.4f} (the unigram plateau is about 3.09).
+An epoch takes about {seconds / 60:.0f} minutes on one CPU thread, so the rest is about
+{(planned - last['epoch']) * seconds / 3600:.0f} CPU hours: a GPU takes it in minutes. Resumed {resumed or "never"}.
+
+![s_1, s_2 and s_1/s_2 against updates, both runs]({plot.relative_to(ROOT).as_posix()})
+
+| epoch | updates | train NLL | valid NLL | s_1 | s_2 | s_3 | s_1/s_2 | gate gradient peak | minutes |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+{rows}
+
+Regenerate this section from the run's log (no measuring): `python scripts/make_model_card.py --progress`.
+"""
+
+
+SECTIONS = ("comparison", "replica", "faithful", "faithful-head")  # the card's sections, in order
 
 
 def write_card(path: Path, sections: dict[str, str]) -> str:
     """The card with ``sections`` (name -> text) written between their markers, the others kept."""
-    old = path.read_text() if path.exists() else ""
-    parts = []
-    for name in SECTIONS:
-        text = sections.get(name)
-        if text is None:
-            kept = re.search(rf"<!-- section: {name} -->\n(.*?)<!-- end: {name} -->\n", old, re.S)
-            text = kept.group(1) if kept else ""
-        if text:
-            parts.append(f"<!-- section: {name} -->\n{text.rstrip()}\n<!-- end: {name} -->\n")
-    card = "\n".join(parts)
-    path.write_text(card)
-    return card
+    return write_sections(path, SECTIONS, sections)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", choices=list(EMBEDDED_MODELS), default=DEFAULT_MODEL,
                         help="the embedded model whose section is rewritten (default %(default)s)")
-    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--progress", action="store_true",
+                        help=f"only rewrite the section of the run in {HEAD_RUN.relative_to(ROOT)} from its log.json")
+    parser.add_argument("--data", type=Path)
     parser.add_argument("--run", type=Path, nargs="+",
                         help="the training runs behind the shipped weights, in order (default: runs/replica, "
                              "or docs/training/folkrnn_recipe for the faithful model)")
@@ -657,18 +665,29 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--out", type=Path, default=ROOT / "MODEL_CARD.md")
     args = parser.parse_args()
+    if args.progress:
+        logs = {"folkrnn-head (summed loss)": json.loads((HEAD_RUN / "log.json").read_text()),
+                "folkrnn, January (divided loss)": _with_updates(json.loads((JANUARY_RUN / "log.json").read_text()),
+                                                                 JANUARY_UPDATES_PER_EPOCH)}
+        plot = runs_plot(logs, HEAD_RUN / "runs_spectrum.svg")
+        write_card(args.out, {"faithful-head": render_head_progress(*logs.values(), plot)})
+        print(f"wrote the faithful-head section of {args.out} and {plot}")
+        return
+    if args.data is None:
+        parser.error("--data is needed to measure a model")
     runs = args.run or [ROOT / ("runs/replica" if args.model == DEFAULT_MODEL else "docs/training/folkrnn_recipe")]
     torch.manual_seed(0)
     part5 = args.part5 or args.data.with_name("part5_tune.txt")
     tunes = read_transcriptions(args.data)
-    m = measure(args.model, tunes, runs, args.discarded, part5, args.samples)
+    sec = measure(args.model, tunes, runs, args.discarded, part5, args.samples)
+    m = sec.measures
     render = render_replica if args.model == DEFAULT_MODEL else render_faithful
     command = "python scripts/make_model_card.py " + " ".join(sys.argv[1:])
-    figures = embedded_figures(tunes, {args.model: m["valid"].per_token})
+    figures = embedded_figures(tunes, {args.model: m.valid.per_token})
     write_card(args.out, {"comparison": render_comparison(figures, len(tunes), command),
-                          args.model: render(m, args.data)})
-    print(f"wrote {args.out} ({m['measure_seconds']:.0f} s; {args.model}: valid {m['valid'].per_token:.4f}, "
-          f"sampled well-formed {m['sampled_share']:.1%} vs data {m['data_share']:.1%}; {platform.machine()})")
+                          args.model: render(sec, args.data)})
+    print(f"wrote {args.out} ({m.seconds:.0f} s; {args.model}: valid {m.valid.per_token:.4f}, "
+          f"sampled well-formed {m.sampled_share:.1%} vs data {m.data_share:.1%}; {platform.machine()})")
 
 
 if __name__ == "__main__":

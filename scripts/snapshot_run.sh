@@ -12,4 +12,7 @@ mkdir -p "$dest"
 cp "$run/last.safetensors" "$dest/last.safetensors.tmp" && mv "$dest/last.safetensors.tmp" "$dest/last.safetensors"
 cp "$run/log.json" "$dest/log.json.tmp" && mv "$dest/log.json.tmp" "$dest/log.json"
 "${PYTHON:-.venv/bin/python}" -m folkrnn info --model "$dest/last.safetensors" > /dev/null  # it loads, checked
-echo "snapshot of $run in $dest; commit it with: git add $dest && git commit -m '...' -- $dest"
+if [ "$dest" = docs/training/folkrnn_head ]; then  # the model card's section of this run, from the log
+    "${PYTHON:-.venv/bin/python}" scripts/make_model_card.py --progress
+fi
+echo "snapshot of $run in $dest; commit it with: git add $dest MODEL_CARD.md && git commit -m '...' -- $dest MODEL_CARD.md"

@@ -36,7 +36,7 @@ H = internals(WEIGHTS, TUNE).layers[-1].h  # (31, 8): h_t of the last layer
 TARGETS = targets_of(VOCAB, TUNE)
 USAGE = UsageSums.of_tune(H, [*TUNE, END], SVD).summary(SVD)
 JIG = "M:6/8 K:Cdor G | c 2 G E 2 G | F D B, C 3 |".split()
-TESTED_ELSEWHERE = {"spectrum_history_chart", *charts_under_test()}
+TESTED_ELSEWHERE = {"spectrum_history_chart", "runs_spectrum_chart", *charts_under_test()}
 
 
 @dataclass

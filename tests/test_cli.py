@@ -3,16 +3,18 @@
 import json
 import subprocess
 import sys
+from dataclasses import asdict
 
+import mido
 import numpy as np
 import pytest
 
 from folkrnn.analysis.perturbation import softmax
-from folkrnn.compose.sampling import SamplingSettings, sample_tunes
+from folkrnn.compose.provenance import Provenance
+from folkrnn.compose.sampling import CHUNK, SamplingSettings, sample_in_chunks
 from folkrnn.io.loading import load_model
-from folkrnn.music.abc import to_abc
 from folkrnn.music.wellformed import check_tune
-from folkrnn.vocab import folkrnn_v2_vocabulary
+from folkrnn.vocab import folkrnn_v2_vocabulary, token_category
 from tests.hostile_files import call, dumps
 from tests.py2pickle import dumps_py2, folkrnn_metadata
 
@@ -86,16 +88,29 @@ def test_sample_is_reproducible_and_each_tune_is_judged():
             "--max-length", "200", "--json")
     first, second = json.loads(cli(*args).stdout), json.loads(cli(*args).stdout)
     assert first == second
-    direct = sample_tunes(load_model(), SamplingSettings(4, ["M:6/8", "K:Cdor"], 1.6, seed=7, max_length=200))
+    settings = SamplingSettings(4, ["M:6/8", "K:Cdor"], 1.6, seed=7, max_length=200)
+    direct = sample_in_chunks(load_model(), settings)  # as the Compose page draws them
     assert [(t["tokens"], t["ended"]) for t in first["tunes"]] == [(t.tokens, t.ended) for t in direct]
     verdicts = []
     for index, tune in enumerate(first["tunes"], start=1):
         assert tune["tokens"][:2] == ["M:6/8", "K:Cdor"] and len(tune["tokens"]) <= 200
-        assert tune["abc"] == to_abc(tune["tokens"], index=index)
-        assert tune["abc"].startswith(f"X:{index}\nM:6/8\nL:1/8\nK:Cdor\n")
+        origin = Provenance.of(load_model(), settings, index, chunk=CHUNK)
+        assert tune["abc"] == origin.abc(tune["tokens"]) and tune["midi"] is None
+        assert tune["abc"].startswith(f"X:{index}\nT:folkrnn tune, seed 7 #{index}\nN:sampled by folkrnn-explorer ")
+        assert tune["provenance"] == {**asdict(origin), "opening": ["M:6/8", "K:Cdor"]}
         verdicts.append(check_tune(tune["tokens"], tune["ended"]))
         assert (tune["well_formed"], tune["reason"]) == (verdicts[-1].ok, verdicts[-1].reason)
     assert first["well_formed_share"] == sum(v.ok for v in verdicts) / 4
+
+
+def test_sample_writes_each_tune_as_midi(tmp_path):
+    out = json.loads(cli("sample", "--n", "2", "--seed", "5", "--max-length", "120", "--midi", str(tmp_path / "midi"),
+                         "--json").stdout)
+    for index, tune in enumerate(out["tunes"], start=1):
+        assert tune["midi"] == str(tmp_path / "midi" / f"folkrnn_seed5_tune{index}.mid")
+        track = mido.MidiFile(tune["midi"], charset="utf-8").tracks[0]
+        assert sum(m.type == "note_on" for m in track) == sum(token_category(t) == "pitch" for t in tune["tokens"])
+        assert [m.name for m in track if m.type == "track_name"] == [f"folkrnn tune, seed 5 #{index}"]
 
 
 def test_sample_in_bfloat16_is_seeded_and_other_precisions_are_refused(model_file):
@@ -130,6 +145,28 @@ def test_evaluate_matches_activations(model_file, tmp_path):
     assert out["folkrnn_loss"] == pytest.approx(np.mean([t / (n + 1) for t, n in zip(totals, counts)]), rel=1e-5)
 
 
+def test_match_selects_then_searches_the_corpus(tmp_path):
+    from folkrnn.analysis.matching import search_corpus, select
+    from folkrnn.compose.onnx_step import step_session
+    from folkrnn.examples import PART5_TUNE
+
+    tunes = [list(PART5_TUNE), list(PART5_TUNE[:2] + PART5_TUNE[60:])]
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("\n\n".join(" ".join(t[:2]) + "\n" + " ".join(t[2:]) for t in tunes) + "\n")
+    weights = load_model()
+    step = step_session(weights)
+    selection = select(step, weights, PART5_TUNE, 2, (12, 13))
+    selection = selection.keeping(selection.units[:2])
+    units = ",".join(map(str, selection.units))
+    out = json.loads(cli("match", "--span", "12:13", "--layer", "2", "--units", units, "--corpus", str(corpus), "--json").stdout)
+    assert out["units"] == list(selection.units) and out["span"] == [12, 13] and out["threshold"] == 0.3
+    assert (out["tunes"], out["tunes_searched"], out["out_of_time"]) == (2, 2, False)
+    expected = search_corpus(step, weights, tunes, selection, max_matches=20).matches
+    assert expected and [(m["tune"], m["start"], m["end"], m["score"]) for m in out["matches"]] == \
+           [(m.tune, m.start, m.end, m.score) for m in expected]
+    assert all(m["tokens"] == tunes[m["tune"]][m["start"] : m["end"]] for m in out["matches"])
+
+
 def test_convert_then_load(model_file, tmp_path):
     path, _ = model_file
     out = tmp_path / "converted.safetensors"
@@ -141,8 +178,12 @@ def test_convert_then_load(model_file, tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (("activations", "--tokens", "M:4/4 H c Q"), "unknown token(s): 'H' 'Q'"),
+    (("sample", "--prefix", "M:4/4 H c Q"), "unknown token(s): 'H' 'Q'"),
+    (("ablate", "--prefix", "M:4/4 Q"), "unknown token(s): 'Q'"),
+    (("beam", "--prefix", "M:4/4 c </s>"), "an opening cannot hold </s>"),
     (("perturb", "--direction", "99", "--scale", "1"), "--direction must be in 1..16"),
     (("evaluate", "--data", "{blank}"), "blank.txt: no transcriptions"),
+    (("match", "--span", "5:3"), "the span 5:3 holds no tokens"),
 ])
 def test_errors_go_to_stderr(model_file, tmp_path, args, message):
     path, _ = model_file
@@ -150,7 +191,7 @@ def test_errors_go_to_stderr(model_file, tmp_path, args, message):
     args = [a.format(blank=tmp_path / "blank.txt") for a in args]
     result = cli(*args, "--model", str(path), check=False)
     assert result.returncode == 2 and result.stdout == ""
-    assert message in result.stderr
+    assert message in result.stderr and "Traceback" not in result.stderr
 
 
 def test_refused_and_broken_files(tmp_path):

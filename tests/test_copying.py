@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from folkrnn.analysis.copying import (
+    CorpusError,
     Reference,
-    ReferenceError,
     edit_distance,
     longest_shared_run,
     ngrams,
@@ -28,6 +28,30 @@ CORPUS = "\n\n".join(" ".join(t[:2]) + "\n" + " ".join(t[2:]) for t in (B, A, B)
 def test_ngrams_leave_the_header_out():
     assert ngrams(A, 12) == {tuple(A[2 + i : 14 + i]) for i in range(len(A) - 2 - 12 + 1)}
     assert ("M:4/4", "K:Cmaj") not in ngrams(A, 2) and ("K:Cmaj", "|:") not in ngrams(A, 2)
+
+
+def test_ngrams_without_bar_lines_leave_them_out():
+    tune = "M:4/4 K:Cmaj |: c d | e f g :| a b".split()
+    assert ngrams(tune, 3, bar_lines=False) == {("c", "d", "e"), ("d", "e", "f"), ("e", "f", "g"), ("f", "g", "a"),
+                                                ("g", "a", "b")}
+
+
+def test_closest_shares_against_a_brute_force_count():
+    rng = np.random.default_rng(0)
+    notes = list("CDEFGAB")
+
+    def tune(n):
+        return ["M:4/4", "K:Cmaj", *rng.choice(notes + ["|"], n).tolist()]
+
+    reference = [tune(n) for n in rng.integers(5, 40, 30)]
+    tunes = [tune(n) for n in rng.integers(5, 40, 10)] + [reference[3][:2] + ["C", "|", "D"], max(reference, key=len)]
+    expected = []
+    for t in tunes:
+        own = ngrams(t, 6, bar_lines=False)
+        expected.append(max(len(own & ngrams(r, 6, bar_lines=False)) for r in reference) / len(own) if own else 0.0)
+    shares = Reference(reference, bar_lines=False).closest_shares(tunes, 6)
+    np.testing.assert_allclose(shares, expected)
+    assert shares[-2] == 0.0 and shares[-1] == 1.0  # too short for an n-gram; a copy of a reference tune
 
 
 def test_runs_and_edit_distance_by_hand():
@@ -58,11 +82,11 @@ def test_reading_a_reference_file(tmp_path):
     for text, message in [("", "no transcriptions"), ("\n\n\n", "no transcriptions"),
                           ("c d e f\n\n", "does not open with a meter and a mode"),
                           ("M:4/4\nK:Cmaj\nc d H e\n", "'H'")]:
-        with pytest.raises(ReferenceError, match=message):
+        with pytest.raises(CorpusError, match=message):
             read_reference(text.encode(), vocabulary)
-    with pytest.raises(ReferenceError, match="not UTF-8"):
+    with pytest.raises(CorpusError, match="not UTF-8"):
         read_reference(b"\xff\xfe\x00", vocabulary)
-    with pytest.raises(ReferenceError, match="cannot read"):
+    with pytest.raises(CorpusError, match="cannot read"):
         read_reference(tmp_path / "missing.txt", vocabulary)
 
 

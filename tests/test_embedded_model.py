@@ -6,15 +6,19 @@ from pathlib import Path
 
 import pytest
 
+import folkrnn
 from folkrnn import folkrnn_v2_vocabulary, load_model
 from folkrnn.examples import PART5_TUNE
-from folkrnn.io.loading import EMBEDDED_MODELS
+from folkrnn.io.loading import DEFAULT_MODEL, EMBEDDED_MODELS, default_model_path, embedded_model_path
 from folkrnn.music.transcriptions import encode_tunes
 from folkrnn.network.evaluation import nll
 from folkrnn.network.model import FolkRNN
 
 MODEL_CARD = Path(__file__).resolve().parents[1] / "MODEL_CARD.md"
-EXPERIMENT_IDS = {"replica": "folkrnn-explorer-v2-replica", "faithful": "folkrnn-explorer-v2-folkrnn-recipe"}
+SHIPPED = {  # what each shipped file records: experiment id, name, and the epoch whose weights it holds
+    "replica": ("folkrnn-explorer-v2-replica", "folk-rnn v2 replica (folkrnn-explorer)", 150),
+    "faithful": ("folkrnn-explorer-v2-folkrnn-recipe", "folk-rnn v2, folk-rnn's own recipe (folkrnn-explorer)", 100),
+}
 
 
 def card_section(model: str) -> str:
@@ -29,18 +33,27 @@ def embedded(request):
     return request.param, load_model(request.param)
 
 
-def test_both_embedded_models_are_named_and_shipped():
-    assert set(EMBEDDED_MODELS) == set(EXPERIMENT_IDS)
+def test_each_embedded_model_is_shipped_in_the_package_under_its_name(embedded):
+    name, weights = embedded
+    path = embedded_model_path(name)
+    assert path.parent == Path(folkrnn.__file__).parent / "assets" and path.is_file()
+    assert load_model(path).content_hash == weights.content_hash
+    assert (weights.metadata["experiment_id"], weights.name, weights.metadata["training"]["best_epoch"]) == SHIPPED[name]
+    assert f"| {name}: {weights.name} |" in card_section("comparison")
+
+
+def test_the_default_model_is_the_shipped_replica():
+    assert DEFAULT_MODEL == "replica" and default_model_path() == embedded_model_path("replica")
+    assert load_model().content_hash == load_model("replica").content_hash != load_model("faithful").content_hash
 
 
 def test_shapes_and_vocabulary(embedded):
-    name, weights = embedded
+    _, weights = embedded
     assert weights.vocabulary == folkrnn_v2_vocabulary()
     assert (weights.num_layers, weights.hidden_size) == (3, 512)
     assert weights.V.shape == (137, 512) and weights.v.shape == (137,)
     assert weights.layers[0].W_ih.shape == (2048, 137)
     assert weights.parameter_count == 5_599_881
-    assert weights.metadata["experiment_id"] == EXPERIMENT_IDS[name]
 
 
 def test_validation_nll_in_the_checkpoint_is_the_model_cards(embedded):

@@ -132,7 +132,7 @@ def test_cli_ablate():
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
     assert [t["tokens"] for t in payload["with"]["tunes"]] == [t["tokens"] for t in payload["without"]["tunes"]]
-    result = run("--remove", "1,2", "--zero", "3:0,1,2", "--add", "3=2.5")
+    result = run("--remove", "1,2", "--zero", "3:0,1-2", "--add", "3=2.5")
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
     assert payload["intervention"] == {"zero_units": {"3": [0, 1, 2]}, "remove": [1, 2], "add": {"3": 2.5},
@@ -140,3 +140,5 @@ def test_cli_ablate():
     assert set(payload["with"]) >= {"tunes", "well_formed_share", "mean_bar_errors", "mean_length", "meters"}
     bad = run("--zero", "9:1")
     assert bad.returncode == 2 and "out of range" in bad.stderr and "Traceback" not in bad.stderr
+    backwards = run("--zero", "3:20-10")
+    assert backwards.returncode == 2 and "the range '20-10' runs backwards" in backwards.stderr

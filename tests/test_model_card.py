@@ -1,18 +1,14 @@
 """MODEL_CARD.md and its generator: the card's reproduce block runs as written, on the folders its
-training commands write; how close validation tunes come to the training split, against a brute-force
-count; and the card's bands adding up to its validation figure."""
+training commands write; its sections rewritten one at a time; and the card's bands adding up to its
+validation figure."""
 
-import importlib.util
 import re
 from pathlib import Path
 
-import numpy as np
-import pytest
+from folkrnn.analysis.rmsprop import summed_loss_share
+from scripts import make_model_card
 
 ROOT = Path(__file__).resolve().parents[1]
-spec = importlib.util.spec_from_file_location("make_model_card", ROOT / "scripts" / "make_model_card.py")
-make_model_card = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(make_model_card)
 
 
 def _log(out: str, init: str | None = None, resumed_after: int | None = None) -> dict:
@@ -71,8 +67,8 @@ def test_write_card_rewrites_the_given_sections_and_keeps_the_others(tmp_path):
 def test_the_comparison_puts_each_push_next_to_the_blogs():
     summary = lambda s1: {"s": [s1, 10.0, 5.0], "s1_over_s2": s1 / 10,  # noqa: E731
                           "pushes": {f"{sign}u{i}": [[f"{sign}{i}", 0.5]] for i in (1, 2, 3) for sign in "+-"}}
-    figures = {"replica": {"name": "R", "valid": 1.1, "summary": summary(30.0)},
-               "faithful": {"name": "F", "valid": 1.3, "summary": summary(70.0)}}
+    figures = {"replica": make_model_card.Shipped("R", 1.1, summary(30.0)),
+               "faithful": make_model_card.Shipped("F", 1.3, summary(70.0))}
     text = make_model_card.render_comparison(figures, 7624, "python scripts/make_model_card.py --data d")
     assert "| replica: R | 1.1000 | 30.00 | 10.00 | 5.00 | 3.00 |" in text
     assert "| original folk-rnn v2 (Sturm, part 3) | not measured: trained on all of data_v2 | ≈ 509 | 65.76 | 63.45 | ≈ 7.74 |" in text
@@ -80,33 +76,9 @@ def test_the_comparison_puts_each_push_next_to_the_blogs():
     assert "| +u_3 | “>” 98% | “+3” 50% | “+3” 50% |" in text
     assert "| +u_1 | — |" in text
     assert "**replica** has the lower validation NLL and **faithful** the s_1/s_2 closer" in text
-    figures["faithful"]["summary"] = summary(20.0)  # now the replica leads on both counts
+    figures["faithful"] = make_model_card.Shipped("F", 1.3, summary(20.0))  # now the replica leads on both counts
     text = make_model_card.render_comparison(figures, 7624, "python scripts/make_model_card.py --data d")
     assert "**replica** has both the lower validation NLL and the s_1/s_2 closer to the original's." in text
-
-
-def test_phrases_leave_bar_lines_out():
-    tune = "M:4/4 K:Cmaj |: c d | e f g :| a b".split()
-    assert make_model_card.phrases(tune, n=3) == {("c", "d", "e"), ("d", "e", "f"), ("e", "f", "g"),
-                                                   ("f", "g", "a"), ("g", "a", "b")}
-
-
-def test_closest_overlap_against_a_brute_force_count():
-    rng = np.random.default_rng(0)
-    notes = list("CDEFGAB")
-
-    def tune(n):
-        return ["M:4/4", "K:Cmaj", *rng.choice(notes + ["|"], n).tolist()]
-
-    reference = [tune(n) for n in rng.integers(5, 40, 30)]
-    tunes = [tune(n) for n in rng.integers(5, 40, 10)] + [reference[3][:2] + ["C", "|", "D"], max(reference, key=len)]
-    expected = []
-    for t in tunes:
-        own = make_model_card.phrases(t)
-        expected.append(max(len(own & make_model_card.phrases(r)) for r in reference) / len(own) if own else 0.0)
-    shares = make_model_card.closest_overlap(tunes, reference)
-    np.testing.assert_allclose(shares, expected)
-    assert shares[-2] == 0.0 and shares[-1] == 1.0  # too short for a phrase; a copy of a reference tune
 
 
 def test_the_cards_overlap_bands_add_up_to_its_validation_figure():
@@ -121,30 +93,12 @@ def test_the_cards_overlap_bands_add_up_to_its_validation_figure():
     assert abs(mean - float(validation.group(1))) < 1e-4
 
 
-def test_summed_loss_share_scales_the_running_average_by_the_length_squared():
-    epsilon = 1e-6
-    for a in (1e-12, 1e-9, 1e-7, 1e-4):
-        share = np.sqrt(a / (a + epsilon))
-        assert make_model_card.summed_loss_share(share, 1.0) == pytest.approx(share, rel=1e-9)
-        assert make_model_card.summed_loss_share(share, 170.0) == pytest.approx(np.sqrt(170.0**2 * a / (170.0**2 * a + epsilon)),
-                                                                     rel=1e-9)
-
-
-def test_epsilon_outside_share_is_torchs_rmsprop_denominator():
-    epsilon = 1e-6
-    for a in (1e-14, 1e-10, 1e-8, 1e-4):
-        share = np.sqrt(a / (a + epsilon))
-        assert make_model_card.epsilon_outside_share(share) == pytest.approx(np.sqrt(a) / (np.sqrt(a) + epsilon),
-                                                                             rel=1e-6)
-    assert make_model_card.epsilon_outside_share(1.0) == make_model_card.summed_loss_share(1.0, 170.0) == 1.0
-
-
 def test_epsilon_note_reads_the_last_logged_epoch():
     shares = {"W_in": 0.02, "W_hid": 0.025, "b": 0.2, "init": 0.1, "V": 0.04, "v": 0.2}
     epochs = [{"epoch": 1}, {"epoch": 2, "epsilon_share": {**shares, "W_hid": 0.5}}, {"epoch": 3, "epsilon_share": shares}]
     note = make_model_card._epsilon_note(epochs, 170.0)
     assert "at epoch 3 (logged from epoch 2 on" in note and "W_hid 0.025" in note
-    summed = make_model_card.summed_loss_share(0.025, 170.0)
+    summed = summed_loss_share(0.025, 170.0)
     assert f"W_hid {summed:.3f}" in note and f"about\n{summed / 0.025:.0f} times larger" in note
     assert make_model_card._epsilon_note(epochs[:1], 170.0) == ""
 
@@ -160,3 +114,17 @@ def test_clipping_says_where_the_run_went_fused_and_how_far_below_the_bound_its_
     assert make_model_card._clipping({**log, "config": {"clip": 5.0, "fused": False}, "resumes": []}).startswith(
         "each step's gate")  # never fused: no peaks sentence
     assert make_model_card._clipping({**log, "resumes": []}).startswith("PyTorch's fused")  # fused from the start
+
+
+def test_the_second_attempts_section_reads_its_log_and_its_ship_rule(tmp_path):
+    january = {"epochs": [{"epoch": e, "spectrum": {"s1_over_s2": 1.0 + e / 10}} for e in range(1, 6)]}
+    head = {"config": {"epochs": 308}, "resumes": [], "epochs": [
+        {"epoch": e, "updates": 114 * e, "train_nll": 3.0, "valid_nll": 3.1, "seconds": 60.0 * (18 + e),
+         "gate_grad_peak": 0.01, "spectrum": {"s": [10.0 * e, 5.0, 2.0], "s1_over_s2": 2.0 * e}} for e in (1, 2, 3)]}
+    text = make_model_card.render_head_progress(head, make_model_card._with_updates(january, 145),
+                                                make_model_card.ROOT / "x.svg")
+    assert "epoch 308 of 114 updates here" in text  # 308 × 114 = 35,112, the first past 35,100
+    assert "epoch 3 of 308 (342 of 35,100 updates)" in text
+    assert "s_1/s_2 6.00 where the January run had 1.20 at\n290 updates" in text  # its epoch 2, 290 updates
+    assert "about 20 minutes" in text and f"{305 * 20 / 60:.0f} CPU hours" in text
+    assert text.count("\n| ") == 5  # the header, its rule and three epochs

@@ -71,6 +71,28 @@ def test_history_chart_draws_each_singular_value_per_epoch_with_tooltips():
     assert all("tooltip" in layer["encoding"] for layer in (line, rule, label))
 
 
+def test_runs_chart_draws_both_runs_against_updates():
+    from explorer.charts import runs_spectrum_chart
+    from explorer.frames import runs_spectrum_frame
+
+    def log(updates_per_epoch, s1):
+        return {"epochs": [{"epoch": e, "updates": e * updates_per_epoch, "spectrum": {"s": [s1 * e, 2.0, 1.0]}}
+                           for e in (1, 2)]}
+
+    frame = runs_spectrum_frame({"head": log(114, 10.0), "january": log(145, 3.0)})
+    assert len(frame) == 12
+    row = frame.query("run == 'head' and epoch == 2 and measure == 's_1/s_2'")
+    assert row[["updates", "value"]].values.tolist() == [[228, 10.0]]
+    spec = runs_spectrum_chart(frame).to_dict()
+    values, ratio = spec["vconcat"]
+    assert values["encoding"]["x"]["field"] == "updates" and values["encoding"]["color"]["field"] == "run"
+    assert values["transform"] == [{"filter": "(datum.measure !== 's_1/s_2')"}]
+    line, rule = ratio["layer"]
+    assert line["transform"] == [{"filter": "(datum.measure === 's_1/s_2')"}]
+    assert spec["datasets"][rule["data"]["name"]][0]["ratio"] == pytest.approx(509.0 / 65.76)
+    assert all("tooltip" in view["encoding"] for view in (values, line, rule))
+
+
 def test_the_blogs_pushes_by_direction_and_as_text():
     from folkrnn.analysis.spectrum import original_pushes, push_text
 

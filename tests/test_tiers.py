@@ -1,7 +1,7 @@
 """The package's tiers. The numpy tiers (the top-level base modules, folkrnn.io, folkrnn.music,
 folkrnn.analysis) load neither torch nor ONNX Runtime nor any module of the tiers above them; each
 upper tier (compose, then network, then train) loads none of the tiers after it; the Compose page's
-path (folkrnn.compose.sampling, explorer.beyond and what the page imports) loads neither torch nor
+path (folkrnn.compose.sampling, explorer.compute and what the page imports) loads neither torch nor
 ONNX Runtime until a tune is composed.
 
 Each check is one fresh interpreter that imports its modules in turn and names the first whose
@@ -83,5 +83,5 @@ def _module_level_imports(page: Path) -> list[str]:
 
 def test_the_compose_page_loads_no_torch_or_onnxruntime_before_composing():
     page = _module_level_imports(ROOT / "app_pages" / "compose.py")
-    assert "explorer.beyond" in page
+    assert "explorer.compute" in page
     assert _first_offender(["folkrnn.compose.sampling", *page], HEAVY) is None

@@ -45,3 +45,12 @@ def test_encode_lists_every_unknown_token():
         v.encode(["M:4/4", "H", "c", "Q", "H"])
     assert err.value.unknown == ["H", "Q"]
     assert "'H'" in str(err.value) and "'Q'" in str(err.value)
+
+
+def test_tokens_of_a_category_in_index_order():
+    v = folkrnn_v2_vocabulary()
+    meters = v.tokens_of("meter")
+    assert meters == tuple(t for t in v.tokens if t.startswith("M:")) and len(meters) == 7
+    assert [v.index[t] for t in meters] == sorted(v.index[t] for t in meters)
+    assert sum(len(v.tokens_of(c)) for c in CATEGORIES) == len(v)
+    assert v.tokens_of("other") == ()

@@ -6,7 +6,7 @@ import pytest
 
 from folkrnn.examples import PART5_TUNE
 from folkrnn.music.wellformed import (
-    MAX_TOKENS,
+    MAX_TUNE_TOKENS,
     Bar,
     WellFormedness,
     bars,
@@ -170,7 +170,7 @@ def test_tune_must_end_within_max_tokens():
     assert check_tune(["<s>", *PART5_TUNE, "</s>"], ended=False).ok  # </s> says it ended
     bar = ["A", "B", "c", "d", "e", "f", "g", "a", "|"]
     longest = ["M:4/4", "K:Cmaj", *(bar * 110), "A", "B", "c", "d", "e", "f", "g"]  # 999 tokens
-    assert len(longest) == MAX_TOKENS - 1
+    assert len(longest) == MAX_TUNE_TOKENS - 1
     assert check_tune(longest).ok  # 999 tokens + </s>
     assert check_tune(longest + ["a"]) == WellFormedness(False, "ended after 1001 tokens, more than 1000")
     assert check_tune(longest + ["a"], max_tokens=2000).ok

@@ -25,7 +25,7 @@ from ..vocab import UnknownTokenError, Vocabulary, token_category
 MAX_REFERENCE_BYTES = 64 * 2**20  # data_v2 is 8.8 MB
 
 
-class ReferenceError(ValueError):
+class CorpusError(ValueError):
     """A reference corpus that cannot be used: empty, not v2 transcriptions, or unknown tokens."""
 
 
@@ -34,9 +34,10 @@ def body(tokens: Sequence[str]) -> list[str]:
     return split_header(tokens)[2]
 
 
-def ngrams(tokens: Sequence[str], n: int) -> set[tuple[str, ...]]:
-    """The distinct runs of ``n`` consecutive tokens of a tune's body."""
-    b = body(tokens)
+def ngrams(tokens: Sequence[str], n: int, bar_lines: bool = True) -> set[tuple[str, ...]]:
+    """The distinct runs of ``n`` consecutive tokens of a tune's body; without ``bar_lines`` they are left
+    out first (the same notes are often barred or repeated differently in two settings of one tune)."""
+    b = [t for t in body(tokens) if bar_lines or token_category(t) != "measure"]
     return {tuple(b[i : i + n]) for i in range(len(b) - n + 1)}
 
 
@@ -61,37 +62,52 @@ class Match:
 
 
 class Reference:
-    """A corpus of tunes with an index from n-grams to the tunes that hold them (built per n)."""
+    """A corpus of tunes with an index from n-grams to the tunes that hold them (built per n); with
+    ``bar_lines`` False its n-grams and those of the tunes set against it leave bar lines out."""
 
-    def __init__(self, tunes: Sequence[Sequence[str]]):
+    def __init__(self, tunes: Sequence[Sequence[str]], bar_lines: bool = True):
         if not tunes:
-            raise ReferenceError("the reference corpus holds no tunes")
+            raise CorpusError("the reference corpus holds no tunes")
         self.tunes = [list(t) for t in tunes]
+        self.bar_lines = bar_lines
         self._index: dict[int, dict[tuple[str, ...], list[int]]] = {}
 
     def _postings(self, n: int) -> dict[tuple[str, ...], list[int]]:
         if n not in self._index:
             index = defaultdict(list)
             for i, tune in enumerate(self.tunes):
-                for gram in ngrams(tune, n):
+                for gram in ngrams(tune, n, self.bar_lines):
                     index[gram].append(i)
             self._index[n] = index
         return self._index[n]
 
+    def _shared(self, tune: Sequence[str], n: int) -> tuple[int, Counter]:
+        """How many distinct n-grams ``tune`` has, and per reference tune how many of them it holds."""
+        if n < 1:
+            raise ValueError(f"n must be at least 1, got {n}")
+        grams, postings = ngrams(tune, n, self.bar_lines), self._postings(n)
+        return len(grams), Counter(i for gram in grams for i in postings.get(gram, ()))
+
     def nearest(self, tune: Sequence[str], n: int = 6, k: int = 5) -> list[Match]:
         """The ``k`` reference tunes sharing most of ``tune``'s n-grams (ties: corpus order); a tune
         sharing none is never listed."""
-        if n < 1:
-            raise ValueError(f"n must be at least 1, got {n}")
-        grams = ngrams(tune, n)
-        if not grams:
+        total, counts = self._shared(tune, n)
+        if not total:
             raise ValueError(f"the tune's body is shorter than n = {n} tokens")
-        postings = self._postings(n)
-        counts = Counter(i for gram in grams for i in postings.get(gram, ()))
         best = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
         mine = body(tune)
-        return [Match(i, self.tunes[i], c / len(grams), longest_shared_run(mine, body(self.tunes[i])),
+        return [Match(i, self.tunes[i], c / total, longest_shared_run(mine, body(self.tunes[i])),
                       edit_distance(mine, body(self.tunes[i]))) for i, c in best]
+
+    def closest_shares(self, tunes: Sequence[Sequence[str]], n: int = 6) -> np.ndarray:
+        """For each tune, the largest share of its n-grams that one reference tune also holds (0 for a
+        tune with none): how close the nearest reference tune, in data_v2 often another setting of the
+        same tune, comes to it."""
+        shares = np.zeros(len(tunes))
+        for j, tune in enumerate(tunes):
+            total, counts = self._shared(tune, n)
+            shares[j] = max(counts.values()) / total if counts else 0.0
+        return shares
 
 
 def read_reference(source: str | Path | bytes, vocabulary: Vocabulary) -> Reference:
@@ -103,25 +119,25 @@ def read_reference(source: str | Path | bytes, vocabulary: Vocabulary) -> Refere
         path = Path(source)
         try:
             if path.stat().st_size > MAX_REFERENCE_BYTES:
-                raise ReferenceError(f"{path}: over {MAX_REFERENCE_BYTES:,} bytes")
+                raise CorpusError(f"{path}: over {MAX_REFERENCE_BYTES:,} bytes")
             data = path.read_bytes()
         except OSError as exc:
-            raise ReferenceError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+            raise CorpusError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
     if len(data) > MAX_REFERENCE_BYTES:
-        raise ReferenceError(f"the reference file is over {MAX_REFERENCE_BYTES:,} bytes")
+        raise CorpusError(f"the reference file is over {MAX_REFERENCE_BYTES:,} bytes")
     try:
         tunes = parse_transcriptions(data.decode("utf-8"))
     except UnicodeDecodeError:
-        raise ReferenceError("the reference file is not UTF-8 text (expected v2 transcriptions)") from None
+        raise CorpusError("the reference file is not UTF-8 text (expected v2 transcriptions)") from None
     if not tunes:
-        raise ReferenceError("the reference file holds no transcriptions (tunes of v2 tokens separated by blank lines)")
+        raise CorpusError("the reference file holds no transcriptions (tunes of v2 tokens separated by blank lines)")
     for n, tune in enumerate(tunes, start=1):
         if [token_category(t) for t in tune[:2]] != ["meter", "mode"]:
-            raise ReferenceError(f"tune {n} of the reference does not open with a meter and a mode token "
-                                 f"(it opens {' '.join(tune[:2])!r}): not v2 transcriptions")
+            raise CorpusError(f"tune {n} of the reference does not open with a meter and a mode token "
+                              f"(it opens {' '.join(tune[:2])!r}): not v2 transcriptions")
     unknown = sorted({t for tune in tunes for t in tune if t not in vocabulary})
     if unknown:
-        raise ReferenceError(f"the reference holds tokens not in the model's vocabulary: {str(UnknownTokenError(unknown))}")
+        raise CorpusError(f"the reference holds tokens not in the model's vocabulary: {str(UnknownTokenError(unknown))}")
     return Reference(tunes)
 
 

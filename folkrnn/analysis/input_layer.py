@@ -35,10 +35,29 @@ def embedding_gramian(weights: ModelWeights, gate: str | None = None) -> np.ndar
 
 
 @dataclass(frozen=True)
+class MatrixId:
+    """Which weight matrix: a layer's input (W_x) or recurrent (W_h) matrix of one gate, or the softmax
+    layer's V (no layer, no gate)."""
+
+    kind: str  # "W_x", "W_h" or "V"
+    layer: int | None = None  # from 1
+    gate: str | None = None  # one of GATES
+
+    @property
+    def name(self) -> str:
+        """How the pages name it: "layer 1 W_x input", …, "V"."""
+        return self.kind if self.layer is None else f"layer {self.layer} {self.kind} {self.gate}"
+
+
+@dataclass(frozen=True)
 class MatrixSpectrum:
-    name: str
+    matrix: MatrixId
     shape: tuple[int, int]
     s: np.ndarray  # singular values, descending
+
+    @property
+    def name(self) -> str:
+        return self.matrix.name
 
     @property
     def stable_rank(self) -> float:
@@ -46,22 +65,22 @@ class MatrixSpectrum:
         return float((self.s**2).sum() / self.s[0] ** 2) if self.s[0] > 0 else 0.0
 
 
-def weight_matrices(weights: ModelWeights) -> dict[str, np.ndarray]:
+def weight_matrices(weights: ModelWeights) -> dict[MatrixId, np.ndarray]:
     """Every weight matrix: per layer and gate W_x (input) and W_h (recurrent), then V."""
     H, out = weights.hidden_size, {}
     for n, layer in enumerate(weights.layers, start=1):
         for k, gate in enumerate(GATES):
             rows = slice(k * H, (k + 1) * H)
-            out[f"layer {n} W_x {gate}"] = layer.W_ih[rows]
-            out[f"layer {n} W_h {gate}"] = layer.W_hh[rows]
-    out["V"] = weights.V
+            out[MatrixId("W_x", n, gate)] = layer.W_ih[rows]
+            out[MatrixId("W_h", n, gate)] = layer.W_hh[rows]
+    out[MatrixId("V")] = weights.V
     return out
 
 
 def weight_spectra(weights: ModelWeights) -> list[MatrixSpectrum]:
     """The singular values of every weight matrix, in :func:`weight_matrices` order."""
-    return [MatrixSpectrum(name, W.shape, np.linalg.svd(W.astype(np.float64), compute_uv=False))
-            for name, W in weight_matrices(weights).items()]
+    return [MatrixSpectrum(matrix, W.shape, np.linalg.svd(W.astype(np.float64), compute_uv=False))
+            for matrix, W in weight_matrices(weights).items()]
 
 
 def top_tokens_of_right_vectors(weights: ModelWeights, gate: str, directions: int = 5, k: int = 5) -> list[dict]:

@@ -34,6 +34,13 @@ from .sampling import SamplingSettings, Tune, compose, sample_in_chunks
 
 @dataclass(frozen=True)
 class Intervention:
+    """What to change while the network runs (see the module's docstring for each field).
+
+    Frozen and normalised like :class:`~folkrnn.compose.sampling.SamplingSettings`: plain ints, floats
+    and tuples, units and directions sorted without repeats, layers without units and directions
+    added with alpha 0 dropped. So equal interventions are equal and hash alike, and key a cache as they are.
+    """
+
     zero_units: dict[int, tuple[int, ...]] = field(default_factory=dict)  # layer (from 1) -> units (from 0)
     remove: tuple[int, ...] = ()  # directions i (from 1) taken out of the last layer's h_t
     add: dict[int, float] = field(default_factory=dict)  # direction i -> alpha, added to the last layer's h_t
@@ -41,6 +48,22 @@ class Intervention:
     force_tokens: tuple[str, ...] = ()  # the random token's choices (e.g. one token category)
     force_after: int = 0  # inputs read as they are before forcing starts (<s> and the prefix, say)
     force_seed: int = 0
+
+    def __post_init__(self):
+        plain = {
+            "zero_units": {int(layer): tuple(sorted({int(u) for u in units}))
+                           for layer, units in sorted(self.zero_units.items()) if len(units)},
+            "remove": tuple(sorted({int(i) for i in self.remove})),
+            "add": {int(i): float(alpha) for i, alpha in sorted(self.add.items()) if alpha},
+            "force": float(self.force), "force_tokens": tuple(map(str, self.force_tokens)),
+            "force_after": int(self.force_after), "force_seed": int(self.force_seed),
+        }
+        for name, value in plain.items():
+            object.__setattr__(self, name, value)
+
+    def __hash__(self) -> int:
+        return hash((tuple(self.zero_units.items()), self.remove, tuple(self.add.items()), self.force,
+                     self.force_tokens, self.force_after, self.force_seed))
 
     @property
     def empty(self) -> bool:

@@ -144,11 +144,13 @@ def chunk_seed(seed: int, chunk: int) -> int:
 
 
 def sample_in_chunks(weights: ModelWeights, settings: SamplingSettings, chunk: int = CHUNK,
-                     progress: Callable[[int, int], None] | None = None) -> list[Tune]:
-    """The tunes of ``settings`` sampled ``chunk`` at a time (reporting progress), reproducible from its seed."""
+                     progress: Callable[[int, int], None] | None = None,
+                     sample: Callable[[ModelWeights, SamplingSettings], list[Tune]] | None = None) -> list[Tune]:
+    """The tunes of ``settings`` sampled ``chunk`` at a time (reporting progress), reproducible from its seed.
+    ``sample`` composes one chunk (default :func:`sample_tunes`; the app passes its cached one)."""
     tunes: list[Tune] = []
     for part in settings.in_chunks(chunk):
-        tunes += sample_tunes(weights, part)
+        tunes += (sample or sample_tunes)(weights, part)
         if progress:
             progress(len(tunes), settings.n)
     return tunes

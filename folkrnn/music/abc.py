@@ -20,13 +20,15 @@ DEFAULT_MODE = "K:Cmaj"  # for a tune without a mode token
 _FIELD = re.compile(r"M:[1-9]\d*/[1-9]\d*|K:[A-G][#b]?[A-Za-z]*")  # fields ABC can read
 
 
-def to_abc(tokens: Sequence[str], index: int = 1, title: str | None = None) -> str:
-    """An ABC tune (``X:``, ``T:``, ``M:``, ``L:1/8``, ``K:``, body) from a v2 token sequence."""
+def to_abc(tokens: Sequence[str], index: int = 1, title: str | None = None, notes: Sequence[str] = ()) -> str:
+    """An ABC tune (``X:``, ``T:``, an ``N:`` line per note, ``M:``, ``L:1/8``, ``K:``, body) from a v2
+    token sequence; the title and notes are each written on one line."""
     meter, mode, body = split_header([t for t in tokens if t not in (START, END) and _readable(t)])
     meter, mode = meter or DEFAULT_METER, mode or DEFAULT_MODE
     lines = [f"X:{index}"]
     if title:
         lines.append(f"T:{' '.join(title.split())}")
+    lines += [f"N:{' '.join(note.split())}" for note in notes]
     lines += [f"M:{meter[2:]}", "L:1/8", f"K:{mode[2:]}"]
     writer = _BodyWriter(meter)
     for token in body:

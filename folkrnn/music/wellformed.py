@@ -2,7 +2,7 @@
 
 Lengths are exact fractions of the unit note length, an eighth (``L:1/8``). A tune is well-formed when
 
-* it ended with ``</s>`` within :data:`MAX_TOKENS` tokens (counted after ``<s>``, ``</s>`` included);
+* it ended with ``</s>`` within :data:`MAX_TUNE_TOKENS` tokens (counted after ``<s>``, ``</s>`` included);
 * it starts with one meter token and one mode token and holds no other: folk-rnn v2's data has no
   meter or key changes (none among the 7,624 tunes of ``data_v2_part.txt``), so a later ``M:``/``K:``
   is a defect;
@@ -30,7 +30,7 @@ from itertools import groupby
 
 from ..vocab import END, START, token_category
 
-MAX_TOKENS = 1000
+MAX_TUNE_TOKENS = 1000
 DEFAULT_METER = "M:4/4"  # for a tune without a meter token
 
 _DURATION = re.compile(r"^(\d*)(?:/(\d+))?([<>]?)$")
@@ -110,7 +110,8 @@ class BarReader:
         self._attach: str | None = None  # what a duration token lengthens: "note", "chord" or None
         self._next_factor = Fraction(1)  # left by a broken rhythm for the next note
         self._tuplet_left, self._tuplet_ratio = 0, Fraction(1)
-        self._chord_notes: int | None = None  # notes in the open chord, None when none is open
+        self._pitches: list[tuple[str, ...]] = []  # the pitch tokens of each note, rest (none) and chord
+        self._chord: list[str] | None = None  # pitch tokens of the open chord, None when none is open
         self._chord_length = Fraction(1)
 
     @property
@@ -135,8 +136,8 @@ class BarReader:
             between_bars = not self._events or isinstance(self._events[-1], str)
             self.problem = f"{message} (bar {self._bar + between_bars})"
 
-    def _add(self, length: Fraction) -> None:
-        """A note, rest or chord starts: scale it by a pending broken rhythm and tuplet."""
+    def _add(self, length: Fraction, pitches: tuple[str, ...]) -> None:
+        """A note, rest or chord (sounding ``pitches``) starts: scale it by a pending broken rhythm and tuplet."""
         if not self._events or isinstance(self._events[-1], str):
             self._bar += 1
         length *= self._next_factor
@@ -145,6 +146,7 @@ class BarReader:
             length *= self._tuplet_ratio
             self._tuplet_left -= 1
         self._events.append(length)
+        self._pitches.append(pitches)
         self.position += length
         self._attach = "note"
 
@@ -155,16 +157,16 @@ class BarReader:
 
     def feed(self, token: str) -> None:
         category = token_category(token)
-        if self._chord_notes is not None and category not in ("pitch", "duration") and token != "]":
+        if self._chord is not None and category not in ("pitch", "duration") and token != "]":
             self._fail(f"chord left open before {token!r}")
             self._close_chord()
-        if category == "pitch" and self._chord_notes is not None:
-            self._chord_notes += 1
+        if category == "pitch" and self._chord is not None:
+            self._chord.append(token)
             self._attach = "chord"
         elif category in ("pitch", "rest"):
-            self._add(Fraction(1))
+            self._add(Fraction(1), (token,) if category == "pitch" else ())
         elif token == "[":
-            self._chord_notes, self._chord_length, self._attach = 0, Fraction(1), None
+            self._chord, self._chord_length, self._attach = [], Fraction(1), None
         elif token == "]":
             self._close_chord()
         elif category == "duration":
@@ -184,13 +186,13 @@ class BarReader:
             self._fail(f"unknown token {token!r}")
 
     def _close_chord(self) -> None:
-        if self._chord_notes is None:
+        if self._chord is None:
             self._fail("']' closes no chord")
-        elif self._chord_notes == 0:
+        elif not self._chord:
             self._fail("empty chord")
         else:
-            self._add(self._chord_length)
-        self._chord_notes = None
+            self._add(self._chord_length, tuple(self._chord))
+        self._chord = None
 
     def _duration(self, token: str) -> None:
         try:
@@ -203,7 +205,7 @@ class BarReader:
         elif self._attach == "chord":
             if broken:
                 self._fail(f"broken rhythm {token!r} inside a chord")
-            elif self._chord_notes == 1:
+            elif len(self._chord) == 1:
                 self._chord_length *= factor
         else:
             before, after = _BROKEN[broken]
@@ -232,7 +234,7 @@ class BarReader:
 
     def finish(self) -> list[Bar]:
         """Check nothing is left hanging and return the bars read (bars without notes are dropped)."""
-        if self._chord_notes is not None:
+        if self._chord is not None:
             self._fail("chord left open at the end")
             self._close_chord()
         if self._tuplet_left:
@@ -252,6 +254,12 @@ class BarReader:
                 closing = runs[i + 1][1] if i + 1 < len(runs) else ()
                 bars.append(Bar(sum(run, Fraction(0)), opening, closing))
         return bars
+
+    def timeline(self) -> list[str | tuple[Fraction, tuple[str, ...]]]:
+        """What was read, in order: each bar-line token, and for each note, rest and chord its length
+        in eighths with the pitch tokens it sounds (none for a rest), for a player to follow."""
+        pitches = iter(self._pitches)
+        return [event if isinstance(event, str) else (event, next(pitches)) for event in self._events]
 
 
 def _split(tokens: Sequence[str]) -> tuple[str, list[str]]:
@@ -315,7 +323,7 @@ def bar_errors(tokens: Sequence[str]) -> int:
     return len(misfits(bars(tokens), meter_eighths(meter)))
 
 
-def check_tune(tokens: Sequence[str], ended: bool = True, max_tokens: int = MAX_TOKENS) -> WellFormedness:
+def check_tune(tokens: Sequence[str], ended: bool = True, max_tokens: int = MAX_TUNE_TOKENS) -> WellFormedness:
     """Judge one tune (``<s>``/``</s>`` optional).
 
     ``ended`` says whether sampling stopped at ``</s>``; a trailing ``</s>`` counts as ended anyway.

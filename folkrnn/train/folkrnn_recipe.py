@@ -35,6 +35,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..analysis.rmsprop import EPSILON
 from ..music.transcriptions import PAD_TARGET
 from ..network.model import FolkRNN
 from .config import TrainConfig
@@ -92,7 +93,7 @@ class LasagneRMSprop(torch.optim.Optimizer):
     torch.optim.RMSprop adds epsilon after the square root instead, which changes the step of
     parameters whose gradients are rare (the one-hot embedding's columns of rare tokens)."""
 
-    def __init__(self, params, lr: float = 3e-3, rho: float = 0.9, epsilon: float = 1e-6):
+    def __init__(self, params, lr: float = 3e-3, rho: float = 0.9, epsilon: float = EPSILON):
         super().__init__(params, {"lr": lr, "rho": rho, "epsilon": epsilon})
 
     def _averaged(self):
