@@ -8,7 +8,7 @@ from explorer.session import choose_model
 
 fit_process()  # before any page computes
 st.set_page_config(page_title="folkrnn-explorer", page_icon=":material/music_note:", layout="wide")
-page = st.navigation(sections(), expanded=True)  # every section open: 19 pages, none behind "View more"
+page = st.navigation(sections(), expanded=True)  # every section open: 20 pages, none behind "View more"
 choose_model()
 try:
     page.run()

@@ -4,16 +4,15 @@ import numpy as np
 import streamlit as st
 
 from explorer.abcjs import render_abc
-from explorer.beyond import composing_controls, parse_tokens
 from explorer.charts import populations_chart, token_change_chart
-from explorer.experiments import composed_pair, intervention_controls, summary_metrics, token_probabilities
+from explorer.compute import composed_pair, token_probabilities
+from explorer.controls import composing_controls, intervention_controls, ranged, typed_tune
+from explorer.display import chart_with_csv, summary_metrics
 from explorer.frames import populations_frame, token_change_frame
 from explorer.on_demand import stop_until_asked, submit_button
 from explorer.session import current_model
-from explorer.widgets import chart_with_csv, ranged
 from folkrnn.analysis.experiments import summary
 from folkrnn.compose.interventions import Intervention
-from folkrnn.examples import PART5_TUNE
 
 COMPOSE = "Compose with and without"
 weights = current_model()
@@ -53,9 +52,7 @@ for i in range(shown):
             render_abc(tunes[i].abc(i + 1), height=300, key=f"abc-{name.split()[0]}-{i}")
 
 st.subheader("One tune's probability, token by token")
-text = st.text_area("Tune in folk-rnn v2 tokens", " ".join(PART5_TUNE), key="tokens", bind="query-params", height=90,
-                    help="The default is the tune of part 5 of the blog.")
-tokens = parse_tokens(weights.vocabulary, text)
+tokens = typed_tune(weights.vocabulary, height=90)
 if tokens:
     curves = {"without": token_probabilities(weights, Intervention(), tokens),
               "with the change": token_probabilities(weights, intervention, tokens)}

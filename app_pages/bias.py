@@ -4,10 +4,12 @@ import numpy as np
 import streamlit as st
 
 from explorer.charts import bias_and_columns_chart, correlation_chart, token_values_chart
+from explorer.compute import columns
+from explorer.controls import offered, ranged
+from explorer.display import chart_with_csv
 from explorer.frames import column_bias_correlation, token_frame
-from explorer.models import columns, svd
 from explorer.session import current_model
-from explorer.widgets import chart_with_csv, offered, ranged
+from folkrnn import softmax_svd
 from folkrnn.analysis.perturbation import bias_distribution, logit_change_for_factor, probability_factor
 
 weights = current_model()
@@ -15,7 +17,7 @@ st.title("The bias v and the columns of V")
 st.markdown("$V h_t + v = \\sum_j h_{t,j} V_{:,j} + v$: each hidden unit $j$ adds its column of $V$, "
             "scaled by $h_{t,j} \\in [-1, 1]$, to the bias. With $h_t = 0$ the output is "
             "$\\operatorname{softmax}(v)$.")
-p_bias = bias_distribution(svd(weights))
+p_bias = bias_distribution(softmax_svd(weights))
 bias = token_frame(weights.vocabulary, {"v": weights.v, "softmax(v)": p_bias})
 chart_with_csv("bias", bias, token_values_chart, bias, "v", "bias v")
 V_entries = columns(weights)

@@ -2,11 +2,12 @@
 
 import streamlit as st
 
-from explorer import models
 from explorer.charts import angles_chart, cosine_heatmap, spectra_chart
+from explorer.controls import ranged
+from explorer.display import chart_with_csv
 from explorer.frames import angles_frame, cosines_frame, matches_frame, spectra_frame
 from explorer.session import current_model, pick_model
-from explorer.widgets import chart_with_csv, ranged
+from folkrnn import softmax_svd
 from folkrnn.analysis.comparison import compare_softmax, shared_token_rows
 
 weights_a = current_model()
@@ -21,7 +22,7 @@ st.markdown(
 weights_b = pick_model("Model B", "other", "Compare needs a model B.", horizontal=True)
 if weights_b is None:
     st.stop()
-svd_a, svd_b = models.svd(weights_a), models.svd(weights_b)
+svd_a, svd_b = softmax_svd(weights_a), softmax_svd(weights_b)
 name_a, name_b = f"A: {weights_a.name}", f"B: {weights_b.name}"
 cols = st.columns(2)
 cols[0].markdown(f"**A** · {weights_a.name}  \n{len(weights_a.vocabulary)} tokens · {weights_a.num_layers} × "

@@ -3,32 +3,47 @@
 import streamlit as st
 
 from explorer.abcjs import render_abc
-from explorer.beyond import composed, composing_controls
+from explorer.compute import composed
+from explorer.controls import composing_controls, new_seed_button
 from explorer.frames import tunes_frame
 from explorer.navigation import DIRECTIONS_IN_USE
 from explorer.session import current_model
+from folkrnn.compose.provenance import midi_zip, provenances
+from folkrnn.compose.sampling import CHUNK
 
 weights = current_model()
 vocabulary = weights.vocabulary
 st.title("Compose")
-st.markdown("Sample tunes from the model: it starts from `<s>` and, optionally, the meter and mode you give, "
+st.markdown("Sample tunes from the model: it starts from `<s>` and, optionally, the meter, mode and opening you give, "
             "then draws one token at a time from $\\operatorname{softmax}((V h_t + v)/T)$ until it writes `</s>`.")
 
-settings = composing_controls(vocabulary, "Tunes", 20, 3, 600, "Sampling stops here if the model has not ended.")
+settings = composing_controls(vocabulary, "Tunes", 20, 3, 600, "Sampling stops here if the model has not ended.",
+                              with_opening=True)
+new_seed_button()
+if settings is None:  # the opening names its unknown tokens above
+    st.stop()
 
 tunes = composed(weights, settings)
+origins = provenances(weights, settings, chunk=CHUNK)  # what every file of a tune says of how it was drawn
 summary = tunes_frame(tunes)
 ok = int(summary["well_formed"].sum())
 prefix = settings.prefix
 st.markdown(f"**{ok} of {settings.n}** tunes are well-formed "
-            f"({'seeded with ' + ' '.join(prefix) if prefix else 'no seed tokens'}, T = {settings.temperature:g}, "
+            f"({'opening ' + ' '.join(prefix) if prefix else 'no opening'}, T = {settings.temperature:g}, "
             f"seed {settings.seed}).")
 st.dataframe(summary, hide_index=True, key="tunes-table",
              column_config={"well_formed": st.column_config.CheckboxColumn("well-formed")})
+every = st.columns([1, 1, 2])
+every[0].download_button("All tunes (ABC)", lambda: "\n".join(o.abc(t.tokens) for t, o in zip(tunes, origins)).encode(),
+                         file_name=f"folkrnn_seed{settings.seed}_tunes.abc", mime="text/vnd.abc", key="download-abc",
+                         icon=":material/download:", on_click="ignore")
+every[1].download_button("All tunes (MIDI, zip)", lambda: midi_zip(tunes, origins),
+                         file_name=f"folkrnn_seed{settings.seed}_midi.zip", mime="application/zip",
+                         key="download-midi", icon=":material/download:", on_click="ignore")
 
-for i, tune in enumerate(tunes, start=1):
+for i, (tune, origin) in enumerate(zip(tunes, origins), start=1):
     verdict = tune.verdict
-    abc = tune.abc(index=i)
+    abc = origin.abc(tune.tokens)
     with st.container(border=True, key=f"tune-{i}"):
         st.subheader(f"Tune {i}", anchor=f"tune-{i}")
         head = " ".join(tune.tokens[:2])
@@ -37,12 +52,16 @@ for i, tune in enumerate(tunes, start=1):
         else:
             st.warning(f"Not well-formed: {verdict.reason} · {head} · {len(tune.tokens)} tokens",
                        icon=":material/warning:")
-        render_abc(abc, height="content", key=f"abc-{i}")
-        cols = st.columns([1, 1, 2])
-        cols[0].download_button("Download ABC", abc.encode(), file_name=f"folkrnn_seed{settings.seed}_tune{i}.abc",
-                                mime="text/vnd.abc", key=f"download-{i}", icon=":material/download:",
-                                on_click="ignore")
-        with cols[1]:
+        render_abc(tune.abc(index=i), height="content", key=f"abc-{i}")
+        cols = st.columns([1, 1, 1, 2])
+        cols[0].download_button("ABC", abc.encode(), file_name=origin.file_name("abc"), mime="text/vnd.abc",
+                                key=f"download-{i}", icon=":material/download:", on_click="ignore",
+                                help="The tune with how it was made: model, content hash, opening, T, seed.")
+        cols[1].download_button("MIDI", lambda tune=tune, origin=origin: origin.midi(tune.tokens),
+                                file_name=origin.file_name("mid"), mime="audio/midi", key=f"midi-{i}",
+                                icon=":material/download:", on_click="ignore",
+                                help="A Standard MIDI File: L:1/8 at 120 quarter notes a minute, repeats not expanded.")
+        with cols[2]:
             st.page_link(DIRECTIONS_IN_USE.page(), label="Directions in use", icon=":material/insights:",
                          query_params={"source": "Type", "tokens": " ".join(tune.tokens)},
                          help="Open this tune on the Directions in use page.")

@@ -3,12 +3,12 @@
 import streamlit as st
 
 from explorer.abcjs import render_abc
-from explorer.beyond import choose_tune, composed, longest_tune
 from explorer.charts import populations_chart
-from explorer.experiments import reference_corpus
+from explorer.compute import composed
+from explorer.controls import longest_tune, reference_corpus, tune_to_read
+from explorer.display import chart_with_csv, csv_download
 from explorer.frames import matches_table, populations_frame
 from explorer.session import current_model
-from explorer.widgets import chart_with_csv
 from folkrnn.analysis.copying import population
 from folkrnn.compose.sampling import SamplingSettings
 from folkrnn.music.abc import to_abc
@@ -23,9 +23,7 @@ st.markdown(
 reference = reference_corpus(weights)
 if reference is None:
     st.stop()
-tokens = choose_tune(weights)
-if not tokens:
-    st.stop()
+tokens = tune_to_read(weights, default="Compose")
 cols = st.columns(2)
 with cols[0]:
     n = int(st.number_input("n (tokens per n-gram)", 2, 16, 6, key="ngram", bind="query-params"))
@@ -48,9 +46,7 @@ else:
     st.dataframe(table, hide_index=True, key="matches-table", column_config={
         "shared n-grams": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
         "edit distance": st.column_config.NumberColumn(format="%.3f")})
-    st.download_button("Download nearest_tunes.csv", lambda: table.to_csv(index=False).encode(),
-                       file_name="nearest_tunes.csv", mime="text/csv", key="csv-nearest",
-                       icon=":material/download:", on_click="ignore")
+    csv_download("nearest_tunes", table)
     left, right = st.columns(2)
     with left:
         st.caption("The tune")

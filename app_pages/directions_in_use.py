@@ -3,7 +3,6 @@
 import streamlit as st
 
 from explorer.abcjs import render_abc
-from explorer.beyond import activations, choose_tune, direction_usage_survey, longest_tune
 from explorer.charts import (
     decomposition_chart,
     projection_heatmap,
@@ -12,6 +11,9 @@ from explorer.charts import (
     usage_chart,
     variation_chart,
 )
+from explorer.compute import activations, direction_usage_survey
+from explorer.controls import choose_tune, longest_tune, offered, ranged
+from explorer.display import chart_with_csv, show_chart
 from explorer.frames import (
     decomposition_frame,
     decomposition_table,
@@ -19,17 +21,16 @@ from explorer.frames import (
     usage_category_frame,
     usage_frame,
 )
-from explorer.models import svd
 from explorer.on_demand import stop_until_asked, submit_button
 from explorer.session import current_model
-from explorer.widgets import chart_with_csv, offered, ranged, show_chart
+from folkrnn import softmax_svd
 from folkrnn.analysis.directions import logit_decomposition, projections, step_tokens
 from folkrnn.compose.sampling import SamplingSettings
 from folkrnn.music.abc import to_abc
 
 SURVEY = "Compose and measure"
 weights = current_model()
-decomposition = svd(weights)
+decomposition = softmax_svd(weights)
 vocabulary = weights.vocabulary
 st.title("Directions in use")
 st.markdown(

@@ -5,19 +5,20 @@ import pandas as pd
 import streamlit as st
 
 from explorer.abcjs import render_abc
-from explorer.beyond import activations, composed_sweep, composing_controls, nll_curves, parse_tokens
 from explorer.charts import nll_chart, removal_chart, token_nll_chart, wellformed_chart
+from explorer.compute import activations, composed_sweep, nll_curves
+from explorer.controls import composing_controls, offered, parse_tokens, ranged, typed_tune
+from explorer.display import chart_with_csv
 from explorer.frames import nll_frame, token_nll_frame, tunes_frame, wellformed_frame
-from explorer.models import svd
 from explorer.on_demand import stop_until_asked, submit_button
 from explorer.session import current_model
-from explorer.widgets import chart_with_csv, offered, ranged
+from folkrnn import softmax_svd
 from folkrnn.analysis.truncation import Truncation, targets_of, token_nll, truncation_sweep
 from folkrnn.examples import PART5_TUNE
 
 COMPOSE = "Compose with each"
 weights = current_model()
-decomposition = svd(weights)
+decomposition = softmax_svd(weights)
 rank = decomposition.rank
 st.title("Fewer directions")
 st.markdown(
@@ -47,8 +48,7 @@ st.header("Predicting a tune", divider="gray")
 source = st.radio("Tune", ["Part 5 tune", "Type"], key="tune", bind="query-params", horizontal=True,
                   captions=["the tune of part 5 of the blog", "type or paste v2 tokens"])
 if source == "Type":
-    tokens = parse_tokens(weights.vocabulary, st.text_area(
-        "Tune in folk-rnn v2 tokens", " ".join(PART5_TUNE), key="tokens", bind="query-params", height=100))
+    tokens = typed_tune(weights.vocabulary)
 else:
     tokens = list(PART5_TUNE)
     if not all(t in weights.vocabulary for t in tokens):

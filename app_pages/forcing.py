@@ -3,17 +3,16 @@
 import streamlit as st
 
 from explorer.abcjs import render_abc
-from explorer.beyond import composing_controls, parse_tokens
 from explorer.charts import state_change_chart
-from explorer.experiments import composed_pair, hidden_states, summary_metrics
+from explorer.compute import composed_pair, hidden_states
+from explorer.controls import composing_controls, offered, typed_tune
+from explorer.display import chart_with_csv, summary_metrics
 from explorer.frames import state_change_frame
 from explorer.on_demand import stop_until_asked, submit_button
 from explorer.session import current_model
-from explorer.widgets import chart_with_csv, offered
 from folkrnn import CATEGORIES
 from folkrnn.analysis.experiments import summary
 from folkrnn.compose.interventions import Intervention
-from folkrnn.examples import PART5_TUNE
 
 FORCE = "Compose and read, forced"
 weights = current_model()
@@ -35,7 +34,7 @@ with st.form("forcing", border=False):
                            index=present.index("pitch") if "pitch" in present else 0, key="category")
     settings = composing_controls(vocabulary)
     pressed = submit_button(FORCE)
-force_tokens = tuple(t for t, c in zip(vocabulary.tokens, vocabulary.categories) if c == category)
+force_tokens = vocabulary.tokens_of(category)
 forcing = Intervention(force=beta, force_tokens=force_tokens, force_seed=settings.seed)
 stop_until_asked("forcing", (weights.content_hash, forcing, settings), pressed, FORCE,
                  f"compose {settings.n} tunes from the same seeds with and without the forced input, and read a tune forced")
@@ -48,9 +47,8 @@ for column, tunes, name in ((left, without, "as it is"), (right, under, "forced"
         render_abc(tunes[0].abc(1), height=300, key=f"abc-{name.split()[0]}")
 
 st.subheader("The hidden states while reading a tune, forced")
-text = st.text_area("Tune in folk-rnn v2 tokens", " ".join(PART5_TUNE), key="tokens", bind="query-params", height=90,
-                    help="Read with forcing after its meter and mode tokens; the default is the part-5 tune.")
-tokens = parse_tokens(vocabulary, text)
+tokens = typed_tune(vocabulary, help="Read with forcing after its meter and mode tokens; the default is the part-5 tune.",
+                    height=90)
 if tokens:
     reading = Intervention(force=beta, force_tokens=force_tokens, force_after=3, force_seed=settings.seed)
     change = state_change_frame(tokens, hidden_states(weights, Intervention(), tokens),

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from explorer.models import svd
+from explorer.display import original_comparison_table
 from explorer.session import current_model
-from explorer.widgets import original_comparison_table
+from folkrnn import softmax_svd
 
 weights = current_model()
 
@@ -59,7 +59,7 @@ if "valid_nll_per_token" in training:
 st.caption(f"**{weights.name}** · experiment id: `{weights.metadata.get('experiment_id')}`")
 st.markdown("**Its softmax layer next to the original's** (Sturm, part 3): the first three singular "
             "values of V and what pushing the bias along ±u_i makes likely.")
-original_comparison_table(svd(weights))
+original_comparison_table(softmax_svd(weights))
 provenance = {k: v for k, v in weights.metadata.items() if k in ("provenance", "training")}
 if provenance:
     with st.expander("Provenance and training figures"):

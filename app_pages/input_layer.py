@@ -3,10 +3,11 @@
 import streamlit as st
 
 from explorer.charts import spectrum_chart, stable_rank_chart, token_gramian_heatmap
+from explorer.compute import input_layer_tables, spectra
+from explorer.controls import offered
+from explorer.display import chart_with_csv
 from explorer.frames import singular_values_frame, weight_spectra_frame
-from explorer.inside import input_layer_tables, spectra
 from explorer.session import current_model
-from explorer.widgets import chart_with_csv, offered
 from folkrnn.weights import GATES
 
 weights = current_model()

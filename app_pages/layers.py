@@ -3,7 +3,6 @@
 import streamlit as st
 
 from explorer.abcjs import render_abc
-from explorer.beyond import choose_tune
 from explorer.charts import (
     SIGNAL_TITLES,
     activation_heatmap,
@@ -11,10 +10,11 @@ from explorer.charts import (
     unit_peaks_chart,
     unit_trace_chart,
 )
+from explorer.compute import layer_tables, lstm_internals
+from explorer.controls import offered, ranged, tune_to_read
+from explorer.display import chart_with_csv
 from explorer.frames import step_matrix_frame
-from explorer.inside import layer_tables, lstm_internals
 from explorer.session import current_model
-from explorer.widgets import chart_with_csv, offered, ranged
 from folkrnn.analysis.internals import SIGNALS, sparsity, unit_peaks
 from folkrnn.music.abc import to_abc
 
@@ -27,9 +27,7 @@ st.markdown(
     "input $g_t$, the cell state $c_t = f_t c_{t-1} + i_t g_t$ and the output $h_t = o_t \\tanh c_t$, "
     "for every unit. Dashed lines mark the steps that predict a bar line."
 )
-tokens = choose_tune(weights, default="Type")
-if not tokens:
-    st.stop()
+tokens = tune_to_read(weights)
 inside = lstm_internals(weights, tokens)
 n_layers, H = len(inside.layers), weights.hidden_size
 

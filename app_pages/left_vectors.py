@@ -3,13 +3,14 @@
 import streamlit as st
 
 from explorer.charts import token_values_chart
+from explorer.controls import direction_input
+from explorer.display import chart_with_csv
 from explorer.frames import token_frame, top_tokens
-from explorer.models import svd
 from explorer.session import current_model
-from explorer.widgets import chart_with_csv, direction_input
+from folkrnn import softmax_svd
 
 weights = current_model()
-decomposition = svd(weights)
+decomposition = softmax_svd(weights)
 st.title("Left singular vectors $u_i$")
 st.markdown("$u_i$ says how direction $i$ moves each token's logit: pushing $h_t$ along $w_i$ raises "
             "the tokens where $u_i > 0$ and lowers those where $u_i < 0$.")

@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from explorer.beyond import choose_tune
 from explorer.charts import LENS_MEASURES, lens_heatmap
+from explorer.compute import lens
+from explorer.controls import ranged, tune_to_read
+from explorer.display import chart_with_csv
 from explorer.frames import lens_frame, lens_top_frame
-from explorer.inside import lens
 from explorer.session import current_model
-from explorer.widgets import chart_with_csv, ranged
 
 weights = current_model()
 st.title("Logit lens")
@@ -18,9 +18,7 @@ st.markdown(
     "layer's decoding from the network's real output (0 for the last layer, which *is* the output), "
     "and its entropy."
 )
-tokens = choose_tune(weights, default="Type")
-if not tokens:
-    st.stop()
+tokens = tune_to_read(weights)
 result = lens(weights, tokens)
 frame = lens_frame(result)
 layers = result.entropy.shape[0]

@@ -3,14 +3,13 @@ network still counts without them."""
 
 import streamlit as st
 
-from explorer.beyond import choose_tune, longest_tune, sampling_controls
 from explorer.charts import periodogram_chart, unit_power_chart
-from explorer.experiments import composed_pair, summary_metrics
+from explorer.compute import composed_pair, lstm_internals
+from explorer.controls import longest_tune, ranged, sampling_controls, tune_to_read
+from explorer.display import chart_with_csv, summary_metrics
 from explorer.frames import periodogram_frame, unit_power_frame
-from explorer.inside import lstm_internals
 from explorer.on_demand import stop_until_asked, submit_button
 from explorer.session import current_model
-from explorer.widgets import chart_with_csv, ranged
 from folkrnn.analysis.experiments import summary
 from folkrnn.analysis.periodic import bar_period, periodic_units, periodogram, power_at_period
 from folkrnn.compose.interventions import Intervention
@@ -24,9 +23,7 @@ st.markdown(
     "periodogram; its power at the tune's bar period (the median number of tokens between bar lines) "
     "ranks the units. Then zero the most periodic ones and compose again: does the network still count?"
 )
-tokens = choose_tune(weights, default="Type")
-if not tokens:
-    st.stop()
+tokens = tune_to_read(weights)
 try:
     period = bar_period(tokens)
 except ValueError as exc:

@@ -3,14 +3,15 @@
 import streamlit as st
 
 from explorer.charts import distributions_chart
+from explorer.controls import direction_input
+from explorer.display import chart_with_csv
 from explorer.frames import distributions_frame, top_tokens
-from explorer.models import svd
 from explorer.session import current_model
-from explorer.widgets import chart_with_csv, direction_input
+from folkrnn import softmax_svd
 from folkrnn.analysis.perturbation import bias_distribution, entropy, perturbed_distribution
 
 weights = current_model()
-decomposition = svd(weights)
+decomposition = softmax_svd(weights)
 st.title("Perturbed distributions")
 st.markdown("With $h_t = a\\,w_i$ the network would output $\\operatorname{softmax}(v + a\\,s_i u_i)$: "
             "push the bias along a direction and see which tokens it makes likely.")

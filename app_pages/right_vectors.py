@@ -3,12 +3,13 @@
 import streamlit as st
 
 from explorer.charts import cumulative_histogram_chart, right_vectors_chart
+from explorer.controls import offered
+from explorer.display import chart_with_csv, show_chart
 from explorer.frames import right_vectors_frame
-from explorer.models import svd
 from explorer.session import current_model
-from explorer.widgets import chart_with_csv, offered, show_chart
+from folkrnn import softmax_svd
 
-decomposition = svd(current_model())
+decomposition = softmax_svd(current_model())
 st.title("Right singular vectors $w_i$")
 st.markdown("Each $w_i$ is a unit vector in the space of $h_t$; $h_t = w_i$ would add $s_i u_i$ to the "
             "logits. LSTM outputs lie in $[-1, 1]$, so how $w_i$'s mass is spread says how easily "

@@ -4,13 +4,13 @@ import numpy as np
 import streamlit as st
 
 from explorer.abcjs import render_abc
-from explorer.beyond import composed, sampling_controls, seed_tokens
 from explorer.charts import missed_mass_chart
-from explorer.experiments import SEARCH_SECONDS, searched, token_probabilities
+from explorer.compute import SEARCH_SECONDS, composed, searched, token_probabilities
+from explorer.controls import sampling_controls, seed_tokens
+from explorer.display import chart_with_csv
 from explorer.frames import missed_mass_frame
 from explorer.on_demand import stop_until_asked, submit_button
 from explorer.session import current_model
-from explorer.widgets import chart_with_csv
 from folkrnn.compose.interventions import Intervention
 from folkrnn.compose.sampling import SamplingSettings
 from folkrnn.music.abc import to_abc

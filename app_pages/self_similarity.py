@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from explorer.beyond import choose_tune
 from explorer.charts import step_gramian_heatmap
+from explorer.compute import lstm_internals, step_gramian_table
+from explorer.controls import choose_tune, offered
+from explorer.display import chart_with_csv
 from explorer.frames import bar_line_steps
-from explorer.inside import lstm_internals, step_gramian_table
 from explorer.session import current_model
-from explorer.widgets import chart_with_csv, offered
 from folkrnn.analysis.internals import SIGNALS
 from folkrnn.analysis.similarity import KINDS, cosine_distances, share_of_pairs_above, step_signal
 

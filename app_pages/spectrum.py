@@ -3,13 +3,13 @@
 import streamlit as st
 
 from explorer.charts import energy_chart, spectrum_chart, spectrum_history_chart
+from explorer.display import chart_with_csv, original_comparison_table, show_chart
 from explorer.frames import spectrum_frame, spectrum_history_frame
-from explorer.models import svd
 from explorer.session import current_model
-from explorer.widgets import chart_with_csv, original_comparison_table, show_chart
+from folkrnn import softmax_svd
 
 weights = current_model()
-decomposition = svd(weights)
+decomposition = softmax_svd(weights)
 s = decomposition.s
 st.title("Singular value spectrum")
 st.markdown("How far each direction $w_i$ of $h_t$ can move the logits: a unit change along $w_i$ "

@@ -80,6 +80,25 @@ def spectrum_history_chart(frame: pd.DataFrame) -> alt.VConcatChart:
     return alt.vconcat(values, alt.layer(ratio, rule, label).properties(height=140))
 
 
+def runs_spectrum_chart(frame: pd.DataFrame) -> alt.VConcatChart:
+    """s_1 and s_2 (log y) and, below, s_1/s_2 against optimiser updates, one colour per training run,
+    the original v2's s_1/s_2 dashed: runs of different batches and epochs, on one axis."""
+    tooltip = [alt.Tooltip("run:N"), alt.Tooltip("epoch:Q"), alt.Tooltip("updates:Q", format=","),
+               alt.Tooltip("measure:N"), alt.Tooltip("value:Q", format=".2f")]
+    x = alt.X("updates:Q", title="optimiser updates")
+    run = alt.Color("run:N", title=None, legend=alt.Legend(orient="bottom"))
+    values = alt.Chart(frame).transform_filter(alt.datum.measure != "s_1/s_2").mark_line(point=True).encode(
+        x=x, y=alt.Y("value:Q", title="singular value", scale=alt.Scale(type="log")), color=run,
+        strokeDash=alt.StrokeDash("measure:N", title=None, legend=alt.Legend(orient="bottom")), tooltip=tooltip,
+    ).properties(title="s_1 and s_2 while each run trained", height=240)
+    ratio = alt.Chart(frame).transform_filter(alt.datum.measure == "s_1/s_2").mark_line(point=True).encode(
+        x=x, y=alt.Y("value:Q", title="s_1 / s_2"), color=run, tooltip=tooltip)
+    reference = alt.Chart(pd.DataFrame({"ratio": [ORIGINAL_S1_OVER_S2], "label": ["the original v2"]})).encode(
+        y="ratio:Q", tooltip=[alt.Tooltip("label:N", title="s_1/s_2 of"), alt.Tooltip("ratio:Q", format=".2f")])
+    return alt.vconcat(values, alt.layer(ratio, reference.mark_rule(strokeDash=[4, 4], color="gray"))
+                       .properties(height=160))
+
+
 def right_vectors_chart(frame: pd.DataFrame, sort_values: bool = False) -> alt.Chart:
     """w_i over the hidden units, unsorted (by unit) or sorted (by rank); several overlaid."""
     x = "rank" if sort_values else "unit"
@@ -164,7 +183,7 @@ def correlation_chart(frame: pd.DataFrame) -> alt.Chart:
     ).properties(title="Correlation of each column of V with the bias v", height=260)
 
 
-# --- Beyond the blog: directions in use, fewer directions, compare models ---
+# --- Shared by the sections below: colour scales, a tune's steps as an axis ---
 
 DIVERGING = alt.Scale(scheme="redblue", domainMid=0, reverse=True)  # red positive, blue negative
 PAIR = ["#4e79a7", "#e15759"]  # two models, or full vs truncated: blue then red
@@ -192,6 +211,8 @@ def _pair_color(frame: pd.DataFrame, field: str, range_=PAIR) -> alt.Color:
     return alt.Color(f"{field}:N", title=None, scale=alt.Scale(domain=domain, range=list(range_)[: len(domain)]),
                      legend=alt.Legend(orient="top", labelLimit=400))
 
+
+# --- Inside the LSTM: layers over a tune, self-similarity, logit lens, the input layer ---
 
 LENS_MEASURES = {"KL": "kl_to_output", "entropy": "entropy"}  # the page's choices: the frame's columns
 _LENS_TITLES = {"kl_to_output": "KL(p_out ‖ p_layer), nats", "entropy": "entropy, nats"}
@@ -302,6 +323,8 @@ def stable_rank_chart(frame: pd.DataFrame) -> alt.Chart:
     ).properties(title="Stable rank of every weight matrix", height=380)
 
 
+# --- Experiments: ablate and steer, periodic units, forcing the input, is it copying?, search ---
+
 def populations_chart(frame: pd.DataFrame, value: str = "tunes") -> alt.Chart:
     """Meter and mode counts (``value`` "tunes") or shares ("share") of two groups of tunes, side by side."""
     share = value == "share"
@@ -367,6 +390,8 @@ def missed_mass_chart(frame: pd.DataFrame) -> alt.Chart:
                  alt.Tooltip("missed:Q", title="mass not explored", format=".2%")],
     ).properties(title="Probability the search misses, per step", height=260)
 
+
+# --- Beyond the blog: directions in use, compose, fewer directions, compare models ---
 
 KIND_COLORS = alt.Scale(domain=["direction", "other", "bias", "logit"],
                         range=["#4e79a7", "#bab0ac", "#f28e2b", "#1e2a33"])
@@ -561,3 +586,28 @@ def cosine_heatmap(frame: pd.DataFrame) -> alt.Chart:
         tooltip=[alt.Tooltip("i:O"), alt.Tooltip("j:O"), alt.Tooltip("abs_cosine:Q", title="|cos|", format=".3f")],
     ).properties(title="|cosine| between left singular vectors (shared tokens)", height=360)
 
+
+# --- Select and match ---
+
+def span_heatmap(frame: pd.DataFrame, units: list[int], span: tuple[int, int]) -> alt.Chart:
+    """h_t of one layer's ``units`` over the tune on a continuous step axis, so that a brush along it (the
+    interval parameter ``span``) selects steps; the tokens ``span`` [a, b) now selected (steps a+1 .. b)
+    are framed, and the steps that predict a bar line dashed."""
+    brush = alt.selection_interval(name="span", encodings=["x"])
+    step = alt.X("step:Q", title="step t (h_t after reading token t − 1)",
+                 scale=alt.Scale(domain=[0, int(frame["step"].max()) + 1], nice=False))
+    heat = alt.Chart(frame).transform_calculate(next="datum.step + 1").mark_rect().encode(
+        x=step, x2="next:Q", y=alt.Y("unit:O", sort=units, title="unit", axis=alt.Axis(labelFontSize=7)),
+        color=alt.Color("value:Q", scale=DIVERGING, title="h_t"),
+        tooltip=[alt.Tooltip("step:Q"), alt.Tooltip("read:N", title="token read"), alt.Tooltip("unit:O"),
+                 alt.Tooltip("value:Q", title="h_t", format=".4f")],
+    ).add_params(brush)
+    bars = frame[frame["category"] == "measure"].drop_duplicates("step")
+    rules = alt.Chart(bars).transform_calculate(middle="datum.step + 0.5").mark_rule(
+        color="black", strokeDash=[3, 3], opacity=0.5).encode(
+        x="middle:Q", tooltip=[alt.Tooltip("step:Q", title="bar line at step"), alt.Tooltip("predicts:N")])
+    chosen = alt.Chart(pd.DataFrame({"first": [span[0] + 1], "after": [span[1] + 1], "tokens": [f"{span[0]}–{span[1] - 1}"]})
+                       ).mark_rect(fill=None, stroke="black", strokeWidth=2).encode(
+        x="first:Q", x2="after:Q", tooltip=[alt.Tooltip("tokens:N", title="span selected, tokens")])
+    return (heat + rules + chosen).properties(title="h_t over the tune: drag along it to select a span",
+                                              height=160 + max(120, 6 * len(units)))

@@ -70,6 +70,19 @@ def spectrum_history_frame(history: Sequence[Mapping]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def runs_spectrum_frame(logs: Mapping[str, Mapping]) -> pd.DataFrame:
+    """Long table of s_1, s_2 and s_1/s_2 against optimiser updates, epoch by epoch, for each training
+    run's ``log.json`` in ``logs`` (run name -> log): run, epoch, updates, measure, value."""
+    rows = []
+    for run, log in logs.items():
+        for entry in log["epochs"]:
+            s = entry["spectrum"]["s"]
+            for measure, value in (("s_1", s[0]), ("s_2", s[1]), ("s_1/s_2", s[0] / s[1])):
+                rows.append({"run": run, "epoch": entry["epoch"], "updates": entry["updates"], "measure": measure,
+                             "value": value})
+    return pd.DataFrame(rows, columns=["run", "epoch", "updates", "measure", "value"])
+
+
 def right_vectors_frame(svd: SoftmaxSVD, directions: Sequence[int], flips: Sequence[int] = ()) -> pd.DataFrame:
     """Long table of w_i over the hidden units: direction, unit, value, and rank (position when sorted)."""
     parts = []
@@ -126,7 +139,7 @@ def column_bias_correlation(weights: ModelWeights) -> pd.DataFrame:
     return pd.DataFrame({"unit": np.arange(V.shape[1]), "correlation": corr})
 
 
-# --- Beyond the blog: directions in use, fewer directions, compare models ---
+# --- A tune's steps: the tables over t = 0 … len(tokens) that the sections below share ---
 
 def steps_frame(tokens: Sequence[str]) -> pd.DataFrame:
     """One row per step t = 0..len(tokens): the token just read and the token h_t predicts."""
@@ -155,10 +168,7 @@ def step_matrix_frame(tokens: Sequence[str], matrix: np.ndarray, columns: Sequen
     return frame
 
 
-def projections_frame(tokens: Sequence[str], projections: np.ndarray, directions: Sequence[int]) -> pd.DataFrame:
-    """Long table of w_i . h_t: step, read, predicts, label, direction, value (directions from 1)."""
-    return step_matrix_frame(tokens, projections, directions, "direction")
-
+# --- Inside the LSTM: layers over a tune, self-similarity, logit lens, the input layer ---
 
 def activation_histogram_frame(values_by_layer: Sequence[np.ndarray], bins: int = 40) -> pd.DataFrame:
     """Per layer, a histogram of one signal's values over all steps and units: layer, bin edges, share."""
@@ -201,6 +211,29 @@ def bar_line_steps(tokens: Sequence[str]) -> list[int]:
     return [int(t) for t, token in zip(steps["step"], steps["read"]) if token_category(token) == "measure"]
 
 
+def lens_frame(lens: LogitLens) -> pd.DataFrame:
+    """Long table of the logit lens: per step and layer, the entropy of softmax(V h_t + v), its KL
+    divergence from the network's output, and its likeliest token."""
+    steps = steps_frame(lens.tokens)
+    layers, n_steps = lens.entropy.shape
+    frame = pd.concat([steps.assign(layer=n) for n in range(1, layers + 1)], ignore_index=True)
+    frame["entropy"] = lens.entropy.reshape(-1)
+    frame["kl_to_output"] = lens.kl_to_output.reshape(-1)
+    best = lens.probabilities.argmax(axis=-1).reshape(-1)
+    frame["top_token"] = [lens.vocabulary_tokens[j] for j in best]
+    frame["top_probability"] = lens.probabilities.max(axis=-1).reshape(-1)
+    return frame
+
+
+def lens_top_frame(lens: LogitLens, step: int, k: int = 5) -> pd.DataFrame:
+    """The ``k`` likeliest tokens each layer decodes to at ``step``: layer, rank, token, probability."""
+    return pd.DataFrame([
+        {"layer": n, "rank": rank, "token": token, "probability": p}
+        for n in range(1, lens.probabilities.shape[0] + 1)
+        for rank, (token, p) in enumerate(lens.top(n, step, k), start=1)
+    ])
+
+
 def token_gramian_frame(vocabulary: Vocabulary, G: np.ndarray) -> pd.DataFrame:
     """Long table of a (vocab, vocab) Gramian, tokens ordered by category then index (``order``)."""
     tokens, categories = vocabulary.tokens, vocabulary.categories
@@ -218,13 +251,9 @@ def token_gramian_frame(vocabulary: Vocabulary, G: np.ndarray) -> pd.DataFrame:
 
 def weight_spectra_frame(spectra: Sequence[MatrixSpectrum]) -> pd.DataFrame:
     """One row per weight matrix: name, layer, kind (W_x, W_h, V), gate, shape, s_1 and stable rank."""
-    rows = []
-    for m in spectra:
-        parts = m.name.split()
-        rows.append({"matrix": m.name, "layer": parts[1] if parts[0] == "layer" else "softmax",
-                     "kind": parts[2] if parts[0] == "layer" else "V", "gate": parts[3] if parts[0] == "layer" else "",
-                     "shape": f"{m.shape[0]} × {m.shape[1]}", "s_1": float(m.s[0]), "stable_rank": m.stable_rank})
-    return pd.DataFrame(rows)
+    return pd.DataFrame([{"matrix": m.name, "layer": "softmax" if m.matrix.layer is None else str(m.matrix.layer),
+                          "kind": m.matrix.kind, "gate": m.matrix.gate or "", "shape": f"{m.shape[0]} × {m.shape[1]}",
+                          "s_1": float(m.s[0]), "stable_rank": m.stable_rank} for m in spectra])
 
 
 def right_vector_tokens_frame(rows: Sequence[Mapping]) -> pd.DataFrame:
@@ -234,6 +263,8 @@ def right_vector_tokens_frame(rows: Sequence[Mapping]) -> pd.DataFrame:
                           "largest": ", ".join(t for t, _ in r["largest"]),
                           "smallest": ", ".join(t for t, _ in r["smallest"])} for r in rows])
 
+
+# --- Experiments: ablate and steer, periodic units, forcing the input, is it copying?, search ---
 
 def populations_frame(summaries: Mapping[str, Mapping], shares: bool = False) -> pd.DataFrame:
     """Long table of meter and mode counts per group of tunes (``summaries``: group -> its "meters"
@@ -288,27 +319,11 @@ def missed_mass_frame(tokens: Sequence[str], missed: np.ndarray) -> pd.DataFrame
     return pd.DataFrame({"step": np.arange(len(missed)), "token": targets, "missed": missed})
 
 
-def lens_frame(lens: LogitLens) -> pd.DataFrame:
-    """Long table of the logit lens: per step and layer, the entropy of softmax(V h_t + v), its KL
-    divergence from the network's output, and its likeliest token."""
-    steps = steps_frame(lens.tokens)
-    layers, n_steps = lens.entropy.shape
-    frame = pd.concat([steps.assign(layer=n) for n in range(1, layers + 1)], ignore_index=True)
-    frame["entropy"] = lens.entropy.reshape(-1)
-    frame["kl_to_output"] = lens.kl_to_output.reshape(-1)
-    best = lens.probabilities.argmax(axis=-1).reshape(-1)
-    frame["top_token"] = [lens.vocabulary_tokens[j] for j in best]
-    frame["top_probability"] = lens.probabilities.max(axis=-1).reshape(-1)
-    return frame
+# --- Beyond the blog: directions in use, compose, fewer directions, compare models ---
 
-
-def lens_top_frame(lens: LogitLens, step: int, k: int = 5) -> pd.DataFrame:
-    """The ``k`` likeliest tokens each layer decodes to at ``step``: layer, rank, token, probability."""
-    return pd.DataFrame([
-        {"layer": n, "rank": rank, "token": token, "probability": p}
-        for n in range(1, lens.probabilities.shape[0] + 1)
-        for rank, (token, p) in enumerate(lens.top(n, step, k), start=1)
-    ])
+def projections_frame(tokens: Sequence[str], projections: np.ndarray, directions: Sequence[int]) -> pd.DataFrame:
+    """Long table of w_i . h_t: step, read, predicts, label, direction, value (directions from 1)."""
+    return step_matrix_frame(tokens, projections, directions, "direction")
 
 
 def decomposition_frame(d: LogitDecomposition, svd: SoftmaxSVD, top: int) -> pd.DataFrame:
@@ -460,3 +475,22 @@ def matches_frame(matches: Sequence[Match], svd_a: SoftmaxSVD, svd_b: SoftmaxSVD
         "runner_up_abs_cosine": [m.runner_up for m in matches],
     })
 
+
+# --- Select and match ---
+
+def unit_selection_frame(states: np.ndarray, selection) -> pd.DataFrame:
+    """The units of a :class:`folkrnn.analysis.matching.Selection`: each one's mean and least h_t over the span."""
+    a, b = selection.span
+    chosen = np.asarray(states)[a:b, list(selection.units)]
+    return pd.DataFrame({"unit": list(selection.units), "mean h_t": chosen.mean(axis=0), "least h_t": chosen.min(axis=0)})
+
+
+def span_matches_frame(tunes: Sequence[Sequence[str]], matches, context: int = 6) -> pd.DataFrame:
+    """The spans found (:class:`folkrnn.analysis.matching.Match`, best first), each as its tokens with a few
+    on either side: rank, tune, start, end, score, shared, extra, before, span, after."""
+    return pd.DataFrame([{
+        "rank": r, "tune": m.tune, "start": m.start, "end": m.end, "score": m.score, "shared": m.shared,
+        "extra": m.extra, "before": " ".join(tunes[m.tune][max(0, m.start - context):m.start]),
+        "span": " ".join(tunes[m.tune][m.start:m.end]), "after": " ".join(tunes[m.tune][m.end:m.end + context]),
+    } for r, m in enumerate(matches, start=1)], columns=["rank", "tune", "start", "end", "score", "shared", "extra",
+                                                           "before", "span", "after"])

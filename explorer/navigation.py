@@ -43,6 +43,7 @@ COMPOSE = PageSpec("compose.py", "Compose", "piano", "compose")
 FEWER = PageSpec("fewer_directions.py", "Fewer directions", "compress", "fewer")
 COMPARE = PageSpec("compare.py", "Compare models", "compare_arrows", "compare")
 LAYERS = PageSpec("layers.py", "Layers over a tune", "view_week", "layers")
+MATCH = PageSpec("select_match.py", "Select and match", "highlight_alt", "match")
 LENS = PageSpec("logit_lens.py", "Logit lens", "layers", "lens")
 SIMILARITY = PageSpec("self_similarity.py", "Self-similarity", "grid_on", "similarity")
 INPUT_LAYER = PageSpec("input_layer.py", "The input layer", "input", "input-layer")
@@ -55,7 +56,7 @@ SEARCH = PageSpec("search.py", "Search vs sampling", "travel_explore", "search")
 SECTIONS = {
     "The softmax layer": [HOME, BIAS, SPECTRUM, RIGHT, LEFT, PERTURB],
     "Beyond the blog": [DIRECTIONS_IN_USE, COMPOSE, FEWER, COMPARE],
-    "Inside the LSTM": [LAYERS, SIMILARITY, LENS, INPUT_LAYER],
+    "Inside the LSTM": [LAYERS, MATCH, SIMILARITY, LENS, INPUT_LAYER],
     "Experiments": [ABLATE, PERIODIC, FORCING, COPYING, SEARCH],
 }
 

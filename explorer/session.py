@@ -1,4 +1,4 @@
-"""The model chooser the sidebar and Compare share, and the current session's model.
+"""This session's model: the cached loaders, the chooser the sidebar and Compare share, and the model chosen.
 
 A choice lives in the URL (``?model=…`` in the sidebar, ``?other=…`` on Compare); an uploaded model
 lives only in its session. A file or download that fails shows an error, and the chooser's caller
@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from folkrnn import ModelFileError, ModelWeights, load_bytes
-from folkrnn.io.download import DownloadError
-
-from .models import embedded_model, original_model
+from folkrnn import ModelFileError, ModelWeights, load_bytes, load_model
+from folkrnn.io.download import DownloadError, fetch_original_weights
+from folkrnn.io.loading import DEFAULT_MODEL
 
 # Each option's text is its URL value (a bound radio with a format_func would write the formatted
 # label instead), so the texts are short: ?model=Faithful.
@@ -24,6 +23,19 @@ SOURCES = {
 }
 EMBEDDED = {"Replica": "replica", "Faithful": "faithful"}  # option -> folkrnn.io.loading.EMBEDDED_MODELS key
 MAX_UPLOAD_BYTES = 50 * 2**20  # matches server.maxUploadSize in .streamlit/config.toml
+
+
+@st.cache_resource(show_spinner="Loading the embedded model…")
+def embedded_model(name: str = DEFAULT_MODEL) -> ModelWeights:
+    """One of the package's embedded models (folkrnn.io.loading.EMBEDDED_MODELS), by name, shared by
+    every session (read-only arrays: nothing may change it)."""
+    return load_model(name)
+
+
+@st.cache_resource(show_spinner="Fetching the original folk-rnn v2 weights…")
+def original_model() -> ModelWeights:
+    """The original weights, downloaded once, verified and cached on disk (raises DownloadError)."""
+    return load_model(fetch_original_weights())
 
 
 def _uploaded(key: str, keep: str) -> ModelWeights | None:

@@ -15,6 +15,21 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DIR = (REPO_ROOT / ".." / "shared").resolve()
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "app_model(weights, **by_name): the app's pages run on this model in place of the "
+                            "embedded ones (tests/apptest_pages.use_model)")
+
+
+@pytest.fixture(autouse=True)
+def app_model(request):
+    """Applies the ``app_model`` mark of a test, or else of its module."""
+    mark = request.node.get_closest_marker("app_model")
+    if mark is not None:
+        from tests.apptest_pages import use_model
+
+        use_model(request.getfixturevalue("monkeypatch"), *mark.args, **mark.kwargs)
+
+
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     """The repository root."""

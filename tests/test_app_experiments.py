@@ -1,14 +1,11 @@
-"""AppTest coverage of the "Experiments" pages (tests/section_app.py) on a small random model,
-each page's numbers checked against the package."""
+"""AppTest coverage of the "Experiments" pages on a small random model, each page's numbers checked against
+the package."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
-import explorer.models
-import explorer.session
 from folkrnn.analysis.experiments import summary
 from folkrnn.analysis.internals import internals
 from folkrnn.analysis.periodic import bar_period, periodic_units
@@ -16,34 +13,20 @@ from folkrnn.analysis.search import beam_search
 from folkrnn.compose.interventions import Intervention, compose_under
 from folkrnn.compose.sampling import SamplingSettings, sample_tunes
 from folkrnn.examples import PART5_TUNE
-from tests.apptest_pages import chart_data, open_section_page, press_forms
+from tests.apptest_pages import chart_data, checked, metrics, open_page
 from tests.factories import random_weights
 
 WEIGHTS = random_weights(hidden=16, seed=23)
-
-
-@pytest.fixture(autouse=True)
-def small_model(monkeypatch):
-    monkeypatch.setattr(explorer.models, "embedded_model", lambda *_: WEIGHTS)
-    monkeypatch.setattr(explorer.session, "embedded_model", lambda *_: WEIGHTS)
-
-
-def open_page(page: str, **params) -> AppTest:
-    """``page`` opened with these query parameters, its forms' buttons pressed."""
-    return press_forms(open_section_page('Experiments', page, **params))
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+pytestmark = pytest.mark.app_model(WEIGHTS)
 
 
 def test_ablate_with_nothing_changed_and_with_directions_removed():
-    at = open_page("ablate", n=4, length=40)
+    at = open_page("ablate", press=True, n=4, length=40)
     assert "Nothing is changed yet" in at.info[0].value
     plain = summary(sample_tunes(WEIGHTS, SamplingSettings(4, (), 1.0, 0, 40)))
     assert metrics(at)["Mean length (tokens)"] == f"{plain['mean_length']:.0f}"
     assert [m.delta for m in at.metric[:4]] == ["+0%", "+0.00", "+0", "+0.0"]  # nothing changed
-    at = open_page("ablate", n=4, length=40, remove=1, zero2="0-3")
+    at = open_page("ablate", press=True, n=4, length=40, remove=1, zero2="0-3")
     under = summary(compose_under(WEIGHTS, Intervention(zero_units={2: (0, 1, 2, 3)}, remove=(1,)),
                                    SamplingSettings(4, (), 1.0, 0, 40)))
     assert metrics(at)["Mean length (tokens)"] == f"{under['mean_length']:.0f}"
@@ -53,12 +36,12 @@ def test_ablate_with_nothing_changed_and_with_directions_removed():
 
 
 def test_ablate_names_a_bad_unit_list():
-    at = open_page("ablate", zero1="3, x")
+    at = open_page("ablate", press=True, zero1="3, x")
     assert "Layer 1" in at.error[0].value and "'x'" in at.error[0].value
 
 
 def test_periodic_units_rank_and_ablation():
-    at = open_page("periodic", n=3, k=4)
+    at = open_page("periodic", press=True, n=3, k=4)
     period = bar_period(PART5_TUNE)
     assert metrics(at)["Bar period"] == f"{period:g} tokens"
     h = internals(WEIGHTS, PART5_TUNE).layers[-1].h
@@ -71,10 +54,10 @@ def test_periodic_units_rank_and_ablation():
 
 
 def test_forcing_nothing_moves_no_state():
-    at = open_page("forcing", beta=0.0, n=2)
+    at = open_page("forcing", press=True, beta=0.0, n=2)
     change = chart_data(at)
     assert (change["change"] == 0).all() and set(change["layer"]) == {"layer 1", "layer 2", "layer 3"}
-    at = open_page("forcing", beta=0.5, n=2, category="duration")
+    at = open_page("forcing", press=True, beta=0.5, n=2, category="duration")
     change = chart_data(at)
     assert (change.query("step < 3")["change"] == 0).all()  # <s>, meter and mode are read as they are
     assert change.query("step >= 3")["change"].max() > 0
@@ -83,12 +66,11 @@ def test_forcing_nothing_moves_no_state():
 def test_copying_against_an_uploaded_reference():
     from folkrnn.analysis.copying import Reference
 
-    at = open_page("copying", source="Type", population_n=5, ngram=3)
+    at = open_page("copying", press=True, source="Type", population_n=5, ngram=3)
     assert "Choose a reference corpus" in at.info[0].value
     tune = "M:4/4 K:Cmaj " + " ".join(PART5_TUNE[2:40])
     corpus = f"M:6/8\nK:Cdor\nG E C E 2 G | c 3 B A G |\n\n{tune.replace(' K:Cmaj ', chr(10) + 'K:Cmaj' + chr(10), 1)}\n"
-    at.file_uploader(key="reference").upload("ref.txt", corpus.encode()).run()
-    assert not at.exception, [e.value for e in at.exception]
+    checked(at.file_uploader(key="reference").upload("ref.txt", corpus.encode()).run())
     expected = Reference([["M:6/8", "K:Cdor", *"G E C E 2 G | c 3 B A G |".split()], tune.split()]).nearest(
         PART5_TUNE, 3, 5)
     table = at.dataframe[0].value
@@ -99,7 +81,7 @@ def test_copying_against_an_uploaded_reference():
 
 
 def test_search_shows_the_missed_mass_of_the_search():
-    at = open_page("search", length=20, block=2, keep=0.1, floor=0.0001)
+    at = open_page("search", press=True, length=20, block=2, keep=0.1, floor=0.0001)
     result = beam_search(WEIGHTS, [], 2, 0.1, 1e-4, 20, 1024)
     drawn = chart_data(at)
     np.testing.assert_allclose(drawn["missed"], result.missed_mass)

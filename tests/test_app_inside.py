@@ -1,17 +1,20 @@
-"""AppTest coverage of the "Inside the LSTM" pages (tests/section_app.py) on the embedded model,
-each page's numbers checked against the package."""
+"""AppTest coverage of the "Inside the LSTM" pages on the embedded model, each page's numbers checked against
+the package."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from folkrnn import load_model
 from folkrnn.analysis.internals import internals
 from folkrnn.analysis.lens import logit_lens
 from folkrnn.examples import PART5_TUNE
-from tests.apptest_pages import chart_data, chart_spec, open_section_page
+from tests.apptest_pages import chart_data, chart_spec, open_page
+from tests.factories import random_weights
+
+#: A two-layer, 8-unit model (as from an uploaded file).
+SMALL = random_weights(hidden=8, layers=2, seed=12)
 
 
 @pytest.fixture(scope="module")
@@ -22,10 +25,6 @@ def weights():
 @pytest.fixture(scope="module")
 def part5(weights):
     return internals(weights, PART5_TUNE)
-
-
-def open_page(page: str, **params) -> AppTest:
-    return open_section_page('Inside the LSTM', page, **params)
 
 
 def test_lens_shows_the_part5_tune_layer_by_layer(weights, part5):
@@ -113,21 +112,15 @@ def test_input_layer_embeddings_svd_and_stable_ranks(weights):
     np.testing.assert_allclose(curve["singular_value"], spectra["layer 1 W_x input"].s)
 
 
+@pytest.mark.app_model(SMALL)
 @pytest.mark.parametrize("page", ["layers", "similarity", "lens", "input-layer"])
-def test_every_page_runs_on_another_models_shapes(monkeypatch, page):
-    """A two-layer, 8-unit model (as from an uploaded file): the pages adapt to its layers and units."""
-    import explorer.models
-    import explorer.session
-    from tests.factories import random_weights
-
-    small = random_weights(hidden=8, layers=2, seed=12)
-    monkeypatch.setattr(explorer.models, "embedded_model", lambda *_: small)
-    monkeypatch.setattr(explorer.session, "embedded_model", lambda *_: small)
+def test_every_page_runs_on_another_models_shapes(page):
+    """On SMALL, the pages adapt to its layers and units."""
     at = open_page(page)
     assert at.get("vega_lite_chart")
     if page == "layers":
         assert [s.value for s in at.selectbox if s.key == "layer"] == [2]
         assert len(at.metric) == 2
     if page == "lens":
-        lens = logit_lens(small, internals(small, PART5_TUNE))
+        lens = logit_lens(SMALL, internals(SMALL, PART5_TUNE))
         assert [m.value for m in at.metric] == [f"{kl:.3f}" for kl in lens.kl_to_output.mean(axis=1)]

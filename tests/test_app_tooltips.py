@@ -8,13 +8,11 @@ import re
 
 import pytest
 
-import explorer.models
-import explorer.session
-from explorer.navigation import COPYING, PAGES_DIR, SECTIONS
+from explorer.navigation import COPYING, PAGES_DIR
 from folkrnn.analysis.spectrum import spectrum_summary
 from folkrnn.analysis.svd import softmax_svd
 from folkrnn.weights import ModelWeights
-from tests.apptest_pages import REFERENCE_CORPUS, SMALL_WORKLOADS, open_section_page, press_forms
+from tests.apptest_pages import PAGE_SPECS, PAGES, REFERENCE_CORPUS, SMALL_WORKLOADS, checked, open_page
 from tests.factories import random_weights
 from tests.vega import title, views
 
@@ -23,27 +21,19 @@ _SMALL = random_weights(hidden=8, seed=31)
 WEIGHTS = ModelWeights.checked(_SMALL.vocabulary, _SMALL.layers, _SMALL.V, _SMALL.v, {
     **_SMALL.metadata,
     "training": {"spectrum_history": [{"epoch": e, **spectrum_summary(softmax_svd(_SMALL))} for e in (1, 2)]}})
-DRAWING = re.compile(r"\b(?:chart_with_csv|show_chart|st\.altair_chart|st\.vega_lite_chart)\(")
-PAGES = [pytest.param(section, spec, id=spec.url_path or "home") for section, specs in SECTIONS.items()
-         for spec in specs]
-
-
-@pytest.fixture(autouse=True)
-def small_model(monkeypatch):
-    monkeypatch.setattr(explorer.models, "embedded_model", lambda *_: WEIGHTS)
-    monkeypatch.setattr(explorer.session, "embedded_model", lambda *_: WEIGHTS)
+DRAWING = re.compile(r"\b(?:chart_with_csv|show_chart|brushed_chart|st\.altair_chart|st\.vega_lite_chart)\(")
+pytestmark = pytest.mark.app_model(WEIGHTS)
 
 
 def test_the_small_workloads_name_pages_of_the_navigation():
-    assert set(SMALL_WORKLOADS) <= {spec.url_path for specs in SECTIONS.values() for spec in specs}
+    assert set(SMALL_WORKLOADS) <= {spec.url_path for spec in PAGE_SPECS}
 
 
-@pytest.mark.parametrize("section, spec", PAGES)
-def test_every_chart_of_the_page_has_a_tooltip_on_every_mark(section, spec):
-    at = press_forms(open_section_page(section, spec.url_path, **SMALL_WORKLOADS.get(spec.url_path, {})))
+@pytest.mark.parametrize("spec", PAGES)
+def test_every_chart_of_the_page_has_a_tooltip_on_every_mark(spec):
+    at = open_page(spec.url_path, press=True, **SMALL_WORKLOADS.get(spec.url_path, {}))
     if spec == COPYING:  # it draws once a reference corpus is given
-        at.file_uploader(key="reference").upload("reference.txt", REFERENCE_CORPUS.encode()).run()
-        assert not at.exception, [e.value for e in at.exception]
+        checked(at.file_uploader(key="reference").upload("reference.txt", REFERENCE_CORPUS.encode()).run())
     assert not at.error, [e.value for e in at.error]
     specs = [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
     assert len(specs) == len(DRAWING.findall((PAGES_DIR / spec.file).read_text())), "a chart was not drawn"

@@ -1,4 +1,4 @@
-"""The builders behind the Fewer directions and Directions in use pages (explorer.beyond, explorer.frames),
+"""The builders behind the Fewer directions and Directions in use pages (explorer.compute, explorer.frames),
 and SamplingSettings as the key of the cached composing helpers, against direct computation."""
 
 import numpy as np
@@ -7,7 +7,7 @@ import pytest
 import streamlit as st
 
 from explorer import frames
-from explorer.beyond import composed_sweep
+from explorer.compute import composed_sweep
 from folkrnn.analysis.directions import logit_decomposition
 from folkrnn.analysis.svd import softmax_svd
 from folkrnn.analysis.truncation import Truncation

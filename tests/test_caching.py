@@ -1,12 +1,15 @@
-"""explorer.caching.shared: per-model results kept for every session within a byte budget, read-only."""
+"""explorer.caching.per_model: per-model results kept for every session within a byte budget, read-only."""
+
+import sys
 
 import numpy as np
 import pandas as pd
 import pytest
 from cachetools import LRUCache
 
-from explorer.caching import MB, nbytes, shared
+from explorer.caching import MB, nbytes, per_model
 from folkrnn.analysis.internals import internals
+from folkrnn.compose.sampling import Tune
 from tests.factories import random_weights
 
 A, B = random_weights(hidden=8, seed=1), random_weights(hidden=8, seed=2)
@@ -15,16 +18,24 @@ A, B = random_weights(hidden=8, seed=1), random_weights(hidden=8, seed=2)
 def test_nbytes_counts_arrays_and_frames_however_nested():
     frame = pd.DataFrame({"x": np.arange(100.0)})
     inside = internals(A, ["M:4/4", "K:Cmaj", "c"])
-    assert nbytes({"a": [np.zeros(10), (np.zeros(5, dtype=np.float32), "text")], "f": frame}) == (
-        80 + 20 + frame.memory_usage(deep=True, index=True).sum())
-    assert nbytes(inside) == inside.inputs.nbytes + inside.logits.nbytes + sum(
+    value = {"a": [np.zeros(10), (np.zeros(5, dtype=np.float32), "text")], "f": frame}
+    containers = sum(map(sys.getsizeof, (value, value["a"], value["a"][1], "text")))
+    assert nbytes(value) == 80 + 20 + containers + frame.memory_usage(deep=True, index=True).sum()
+    listed = nbytes(inside.tokens) + sys.getsizeof(inside.layers)
+    assert nbytes(inside) == listed + inside.inputs.nbytes + inside.logits.nbytes + sum(
         getattr(layer, name).nbytes for layer in inside.layers for name in "ifogch")
+
+
+def test_nbytes_counts_tunes_token_by_token():
+    """Composed tunes hold no arrays, yet a cache of them must fill: they count their lists and tokens."""
+    tune = Tune(["M:4/4", "K:Cmaj", "c"], ended=True)
+    assert nbytes([tune]) == sys.getsizeof([tune]) + sys.getsizeof(tune.tokens) + sum(map(sys.getsizeof, tune.tokens))
 
 
 def test_least_recently_used_results_go_once_the_budget_is_passed():
     calls = []
 
-    @shared(max_mb=3 / MB * 1000)  # 3,000 bytes: three results of 1,000
+    @per_model(max_mb=3 / MB * 1000)  # 3,000 bytes: three results of 1,000
     def ones(weights, n):
         calls.append((weights.content_hash, n))
         return np.ones(125)  # 1,000 bytes
@@ -43,7 +54,7 @@ def test_least_recently_used_results_go_once_the_budget_is_passed():
 
 
 def test_a_result_larger_than_the_budget_is_handed_out_not_kept():
-    @shared(max_mb=500 / MB)
+    @per_model(max_mb=500 / MB)
     def big(weights):
         return np.ones(1000)
 
@@ -51,7 +62,7 @@ def test_a_result_larger_than_the_budget_is_handed_out_not_kept():
 
 
 def test_results_are_shared_read_only_and_lists_key_as_tuples():
-    @shared(max_mb=1)
+    @per_model(max_mb=1)
     def tune(weights, tokens):
         return {"h": np.zeros((len(tokens), 3))}
 
@@ -74,5 +85,16 @@ def test_the_app_caches_together_stay_within_the_servers_budget():
         for name, value in vars(importlib.import_module(f"explorer.{module.name}")).items():
             if isinstance(getattr(value, "cache", None), LRUCache):
                 caches[name] = value.cache.maxsize / MB
-    assert {"lstm_internals", "lens", "layer_tables", "step_gramian_table", "activations", "_hidden", "_search"} <= set(caches)
+    assert {"lstm_internals", "lens", "layer_tables", "step_gramian_table", "activations", "hidden_states", "_search",
+            "_sample_chunk", "composed_truncated", "token_probabilities", "columns", "spectra"} <= set(caches)
     assert sum(caches.values()) <= 200, caches
+
+
+def test_per_model_work_is_cached_one_way():
+    """No page helper takes the weights unhashed beside their hash (``_weights, content_hash``): per_model
+    keys on the weights themselves, and Streamlit's entry-counted caches hold no per-model work."""
+    from pathlib import Path
+
+    sources = {path.name: path.read_text() for path in (Path(__file__).parents[1] / "explorer").glob("*.py")}
+    assert not [name for name, text in sources.items() if "_weights: ModelWeights" in text or "content_hash: str" in text]
+    assert "st.cache_data" not in sources["compute.py"] and "per_model(" in sources["compute.py"]

@@ -3,14 +3,11 @@ tables a tune's length multiplies. Each link opens in AppTest on the embedded re
 
 from __future__ import annotations
 
-import tracemalloc
-
 import pytest
 
-from explorer.beyond import MAX_TUNE_TOKENS
-from explorer.experiments import _units
+from explorer.controls import MAX_TUNE_TOKENS
 from folkrnn.examples import PART5_TUNE
-from tests.apptest_pages import SMALL_WORKLOADS, chart_data, open_section_page
+from tests.apptest_pages import SMALL_WORKLOADS, chart_data, open_page
 
 
 def tune_of(n: int) -> str:
@@ -19,44 +16,26 @@ def tune_of(n: int) -> str:
     return " ".join([*PART5_TUNE[:2], *(body * (n // len(body) + 1))[: n - 2]])
 
 
-@pytest.mark.parametrize("text", ["0-50000000", "0-999999999", "3, 17, 40-" + "9" * 5000, "9" * 5000])
-def test_a_unit_range_is_checked_before_it_is_filled_in(text):
-    tracemalloc.start()
-    with pytest.raises(ValueError, match="units run from 0 to 511"):
-        _units(text, 512)
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    assert peak < 2**20
-
-
-def test_unit_lists_and_ranges_read_as_before():
-    assert _units("3, 17, 40-43, 41", 512) == (3, 17, 40, 41, 42, 43)
-    assert _units("", 512) == ()
-    with pytest.raises(ValueError, match="not a unit number"):
-        _units("3-x", 512)
-
-
 def test_a_link_zeroing_fifty_million_units_is_refused():
-    at = open_section_page("Experiments", "ablate", **SMALL_WORKLOADS["ablate"], zero1="0-50000000")
+    at = open_page("ablate", **SMALL_WORKLOADS["ablate"], zero1="0-50000000")
     assert any("units run from 0 to 511" in e.value for e in at.error)
 
 
-@pytest.mark.parametrize("section, page", [("Inside the LSTM", "layers"), ("Inside the LSTM", "lens"),
-                                           ("Inside the LSTM", "similarity")])
-def test_a_typed_tune_longer_than_a_page_reads_is_refused(section, page):
-    at = open_section_page(section, page, source="Type", tokens=tune_of(9064))
+@pytest.mark.parametrize("page", ["layers", "lens", "similarity"])
+def test_a_typed_tune_longer_than_a_page_reads_is_refused(page):
+    at = open_page(page, source="Type", tokens=tune_of(9064))
     assert any(f"longer than {MAX_TUNE_TOKENS} tokens" in e.value for e in at.error)
     assert not at.get("vega_lite_chart")
 
 
 def test_the_gramian_of_a_long_tune_pairs_its_first_steps_only():
-    at = open_section_page("Inside the LSTM", "similarity", source="Type", tokens=tune_of(902))
+    at = open_page("similarity", source="Type", tokens=tune_of(902))
     assert any("the first 300 tokens of these 902" in w.value for w in at.warning)
     assert len(chart_data(at)) <= 301**2  # the steps: <s> and 300 tokens
 
 
 def test_the_layer_heatmap_shows_fewer_units_of_a_long_tune():
-    at = open_section_page("Inside the LSTM", "layers", source="Type", tokens=tune_of(MAX_TUNE_TOKENS), units=512)
+    at = open_page("layers", source="Type", tokens=tune_of(MAX_TUNE_TOKENS), units=512)
     units = at.slider(key="units")
     assert units.max == 80_000 // (MAX_TUNE_TOKENS + 1) // 8 * 8 and units.value <= units.max  # 512: the default
     assert chart_data(at)["unit"].nunique() == units.value

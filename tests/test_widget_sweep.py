@@ -28,22 +28,20 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import explorer.session
-from explorer.navigation import SECTIONS, PageSpec
+from explorer.navigation import PageSpec
 from folkrnn.io.checkpoint import to_bytes
 from folkrnn.io.download import DownloadError
-from tests.apptest_pages import REFERENCE_CORPUS, SECTION_APP, SMALL_WORKLOADS
+from tests.apptest_pages import PAGES, REFERENCE_CORPUS, SMALL_WORKLOADS, open_page
 from tests.factories import random_weights
 
 KINDS = ("radio", "selectbox", "button_group", "select_slider", "multiselect", "toggle", "checkbox",
          "number_input", "slider", "button")
 MAX_OPTIONS = 3
-TIMEOUT = 120
 MODEL_FILES = {  # models uploaded through the sidebar, by name: the sweep's, and the smallest the loader takes
     "tiny": to_bytes(random_weights(hidden=8, layers=2, seed=26)),
     "1 unit": to_bytes(random_weights(hidden=1, layers=1, seed=27)),
 }
 FILES = {"copying": {"reference": ("reference.txt", REFERENCE_CORPUS.encode())}}  # upload boxes a page waits on
-PAGES = [(section, spec) for section, specs in SECTIONS.items() for spec in specs]
 
 
 @dataclass(frozen=True)
@@ -140,8 +138,8 @@ def _widgets(at: AppTest) -> dict[tuple[str, str], Any]:
 class PageSweep:
     """The sweep of one page on one model: it opens the page, applies settings and collects failures."""
 
-    def __init__(self, spec: PageSpec, section: str, model: str) -> None:
-        self.spec, self.section, self.model = spec, section, model
+    def __init__(self, spec: PageSpec, model: str) -> None:
+        self.spec, self.model = spec, model
         self.params = {k: str(v) for k, v in SMALL_WORKLOADS.get(spec.url_path, {}).items()}
         self.failures: list[str] = []
 
@@ -169,11 +167,7 @@ class PageSweep:
         return not said
 
     def open(self) -> AppTest:
-        at = AppTest.from_file(SECTION_APP, default_timeout=TIMEOUT)
-        at.session_state["section"] = self.section
-        at.session_state["start_page"] = self.spec.url_path
-        at.query_params.update(self.params)
-        at.run()
+        at = open_page(self.spec.url_path, **self.params)
         if self.model != "replica":
             self.upload(at, self.model)
             at.run()
@@ -278,16 +272,16 @@ def offline(monkeypatch):
 
 
 @pytest.mark.parametrize("model", ["replica", "tiny"])
-@pytest.mark.parametrize("section, spec", [pytest.param(s, p, id=p.url_path or "home") for s, p in PAGES])
-def test_no_setting_of_a_page_ends_in_an_exception(section, spec, model):
-    failures = PageSweep(spec, section, model).sweep()
+@pytest.mark.parametrize("spec", PAGES)
+def test_no_setting_of_a_page_ends_in_an_exception(spec, model):
+    failures = PageSweep(spec, model).sweep()
     assert not failures, "\n".join(failures)
 
 
-@pytest.mark.parametrize("section, spec", [pytest.param(s, p, id=p.url_path or "home") for s, p in PAGES])
-def test_every_page_opens_on_the_smallest_model(section, spec):
+@pytest.mark.parametrize("spec", PAGES)
+def test_every_page_opens_on_the_smallest_model(spec):
     """One layer of one unit, so one singular direction: a model the loader takes."""
-    sweep = PageSweep(spec, section, "1 unit")
+    sweep = PageSweep(spec, "1 unit")
     at = sweep.open()
     assert sweep.ran(at, []), sweep.failures
     assert at.session_state["weights"].hidden_size == 1

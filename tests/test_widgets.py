@@ -1,10 +1,10 @@
-"""explorer.widgets.vega_lite_spec: the cached chart specs the pages draw."""
+"""explorer.display.vega_lite_spec: the cached chart specs the pages draw."""
 
 import altair as alt
 import pandas as pd
 import pyarrow as pa
 
-from explorer.widgets import keyed_spec, vega_lite_spec
+from explorer.display import keyed_spec, vega_lite_spec
 
 FRAME = pd.DataFrame({"i": [1, 2, 3], "s": [5.0, 3.5, 1.25], "token": ["|:", "</s>", "C"]})
 

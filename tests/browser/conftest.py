@@ -292,3 +292,12 @@ def press_forms(page: Page, timeout_ms: int = PAGE_TIMEOUT_MS) -> None:
 def app_exceptions(page: Page) -> list[str]:
     """Texts of the exceptions the app displays (``st.exception`` / uncaught errors)."""
     return page.locator('[data-testid="stException"]').all_inner_texts()
+
+
+def screenshot(page: Page, name: str) -> None:
+    """With FOLKRNN_SCREENSHOTS=DIR set, save the whole page as DIR/``name``.png (the README's screenshots
+    are made so: ``FOLKRNN_SCREENSHOTS=docs/screenshots pytest tests/browser``)."""
+    folder = os.environ.get("FOLKRNN_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)

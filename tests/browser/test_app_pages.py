@@ -4,7 +4,6 @@ With FOLKRNN_SCREENSHOTS=DIR set, each test also saves a screenshot of its page 
 screenshots are made this way: ``FOLKRNN_SCREENSHOTS=docs/screenshots pytest tests/browser``).
 """
 
-import os
 import re
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 
 from folkrnn import load_model, softmax_svd
 from folkrnn.analysis.perturbation import perturbed_distribution
-from tests.browser.conftest import app_exceptions, open_app, wait_for_app
+from tests.browser.conftest import app_exceptions, open_app, screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -21,13 +20,6 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def svd():
     return softmax_svd(load_model())
-
-
-def screenshot(page, name: str) -> None:
-    folder = os.environ.get("FOLKRNN_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
 def metric(page, label: str):

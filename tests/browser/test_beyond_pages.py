@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from tests.browser.conftest import app_exceptions, open_app, wait_for_app
-from tests.browser.test_app_pages import metric, screenshot
+from tests.browser.conftest import app_exceptions, open_app, screenshot, wait_for_app
+from tests.browser.test_app_pages import metric
 
 pytestmark = pytest.mark.browser
 

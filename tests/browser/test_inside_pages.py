@@ -10,8 +10,8 @@ from folkrnn import load_model
 from folkrnn.analysis.internals import internals
 from folkrnn.analysis.lens import logit_lens
 from folkrnn.examples import PART5_TUNE
-from tests.browser.conftest import app_exceptions, open_app, wait_for_app
-from tests.browser.test_app_pages import metric, screenshot
+from tests.browser.conftest import app_exceptions, open_app, screenshot, wait_for_app
+from tests.browser.test_app_pages import metric
 
 pytestmark = pytest.mark.browser
 
