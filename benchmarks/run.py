@@ -414,7 +414,7 @@ def _memory_rows(memory: dict, was: dict) -> list[str]:
         return f" (before: {was[key]:.0f} MB)" if key in was else ""
 
     return [
-        f"| server RSS after one visit to each of the 19 pages with their defaults | {memory['after_tour_mb']:.0f} MB"
+        f"| server RSS after one visit to every page with its defaults | {memory['after_tour_mb']:.0f} MB"
         f"{then('after_tour_mb')} | ≤ 450 MB | {verdict(memory['after_tour_mb'] <= 450)} |",
         f"| server peak RSS (with its children) while 8 browser sessions work on the heavy pages at once, each with its own "
         f"settings and its button pressed ({memory['class_exceptions']} exceptions; still serving: "

@@ -43,6 +43,7 @@ def _notes(tokens) -> int:
 def test_the_opening_primes_every_tune_and_the_files_carry_it(page, streamlit_server, tunes):
     open_app(page, _url(streamlit_server))
     assert app_exceptions(page) == []
+    screenshot(page, "compose_opening")
     assert all(tune.tokens[:len(SETTINGS.prefix)] == list(SETTINGS.prefix) for tune in tunes)
 
     midi = mido.MidiFile(file=io.BytesIO(_download(page, "MIDI", 1)))
@@ -56,7 +57,6 @@ def test_the_opening_primes_every_tune_and_the_files_carry_it(page, streamlit_se
     weights = load_model()
     assert weights.content_hash in notes and "folkrnn-explorer" in notes and "|: G 2 c e 2 c" in notes
 
-    screenshot(page, "compose_opening")
     archive = zipfile.ZipFile(io.BytesIO(_download(page, "All tunes (MIDI, zip)")))
     assert archive.namelist() == ["folkrnn_seed5_tune1.mid", "folkrnn_seed5_tune2.mid"]
 

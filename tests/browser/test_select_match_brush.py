@@ -10,7 +10,8 @@ pytestmark = pytest.mark.browser
 
 
 def test_dragging_along_the_heatmap_selects_a_span(page, streamlit_server):
-    open_app(page, f"{streamlit_server}/match")
+    open_app(page, f"{streamlit_server}/match")  # the part-5 tune's bar line at token 12, searched
+    screenshot(page, "select_match")
     chart = page.locator(".vega-embed").first
     chart.scroll_into_view_if_needed()
     box = chart.locator("canvas, svg").first.bounding_box()
@@ -26,4 +27,3 @@ def test_dragging_along_the_heatmap_selects_a_span(page, streamlit_server):
     caption = page.get_by_text("Span: tokens").inner_text()
     assert caption.startswith(f"Span: tokens {start}–{end - 1}")
     assert app_exceptions(page) == []
-    screenshot(page, "select_match")
