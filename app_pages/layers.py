@@ -45,7 +45,7 @@ with cols[2]:
 values = inside.layers[layer - 1].signal(signal)
 order, _ = unit_peaks(values)
 units = [int(u) for u in order[:shown]]
-heat, histogram, peaks = layer_tables(weights, tokens, layer, signal, units)
+heat, histogram, peaks = layer_tables(weights, tokens, layer, signal, units, inside=inside)
 tune_key = (weights.content_hash, tuple(tokens))
 chart_with_csv(f"layer{layer}_{signal}", heat, activation_heatmap, heat, signal, units,
                key=(*tune_key, layer, signal, tuple(units)))

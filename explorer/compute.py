@@ -244,9 +244,12 @@ def lens(weights: ModelWeights, tokens: Sequence[str]) -> LogitLens:
 
 @per_model(max_mb=24)
 def layer_tables(weights: ModelWeights, tokens: Sequence[str], layer: int, signal: str,
-                 units: Sequence[int]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(heatmap of ``signal`` of ``layer`` for ``units``, per-layer histograms, per-layer unit peaks)."""
-    by_layer = [layer_.signal(signal) for layer_ in lstm_internals(weights, tokens).layers]
+                 units: Sequence[int], inside: Internals | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(heatmap of ``signal`` of ``layer`` for ``units``, per-layer histograms, per-layer unit peaks), from
+    ``inside``, the page's :func:`lstm_internals` of the tune (not part of the key) when it has them: those
+    of a long tune are more than their cache keeps (a 1,000-token tune's take 74 MB), and computing them
+    twice held both at once."""
+    by_layer = [layer_.signal(signal) for layer_ in (inside or lstm_internals(weights, tokens)).layers]
     return (step_matrix_frame(tokens, by_layer[layer - 1], units, "unit", offset=0),
             activation_histogram_frame(by_layer), unit_peaks_frame(by_layer))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from explorer.controls import MAX_TUNE_TOKENS
+from folkrnn.analysis.internals import internals
 from folkrnn.examples import PART5_TUNE
 from tests.apptest_pages import SMALL_WORKLOADS, chart_data, open_page
 
@@ -34,8 +35,13 @@ def test_the_gramian_of_a_long_tune_pairs_its_first_steps_only():
     assert len(chart_data(at)) <= 301**2  # the steps: <s> and 300 tokens
 
 
-def test_the_layer_heatmap_shows_fewer_units_of_a_long_tune():
+def test_the_layer_heatmap_shows_fewer_units_of_a_long_tune(monkeypatch):
+    import explorer.compute
+
+    runs = []
+    monkeypatch.setattr(explorer.compute, "internals", lambda *a: runs.append(1) or internals(*a))
     at = open_page("layers", source="Type", tokens=tune_of(MAX_TUNE_TOKENS), units=512)
+    assert len(runs) == 1  # its 74 MB are more than the cache keeps: the page hands them to its tables
     units = at.slider(key="units")
     assert units.max == 80_000 // (MAX_TUNE_TOKENS + 1) // 8 * 8 and units.value <= units.max  # 512: the default
     assert chart_data(at)["unit"].nunique() == units.value
