@@ -3,9 +3,10 @@
 A page passes the model's weights and plain inputs (tokens, a
 :class:`~folkrnn.compose.sampling.SamplingSettings`, a :class:`~folkrnn.analysis.truncation.Truncation`, an
 :class:`~folkrnn.compose.interventions.Intervention`: frozen and normalised, so they key a cache as they
-are) and gets read-only results. Nothing here draws a widget: long work shows its progress bar around
-the cached calls, chunk by chunk, so a cached result is instant and an uncached one shows how far it is.
-The network runs in ONNX Runtime and numpy, so no page loads torch. The budgets add up to 191 MB (tests/test_caching.py holds them under 200).
+are) and gets read-only results. Nothing here lays out an input; long work draws a progress bar around
+its cached chunks, so a cached result is instant and an uncached one shows how far it is. The network
+runs in ONNX Runtime and numpy, so no page loads torch. The budgets add up to 191 MB
+(tests/test_caching.py holds them under 200).
 """
 
 from __future__ import annotations
