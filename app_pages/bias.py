@@ -21,7 +21,8 @@ p_bias = bias_distribution(softmax_svd(weights))
 bias = token_frame(weights.vocabulary, {"v": weights.v, "softmax(v)": p_bias})
 chart_with_csv("bias", bias, token_values_chart, bias, "v", "bias v")
 V_entries = columns(weights)
-chart_with_csv("columns_of_V", V_entries, bias_and_columns_chart, V_entries, bias)
+chart_with_csv("columns_of_V", V_entries, bias_and_columns_chart, V_entries, bias,
+               key=(weights.content_hash, "columns"))  # 70k rows: hashing them on every rerun cost more than drawing
 correlation = column_bias_correlation(weights)
 chart_with_csv("column_bias_correlation", correlation, correlation_chart, correlation)
 st.caption(f"Mean correlation {correlation['correlation'].mean():+.3f}; "
