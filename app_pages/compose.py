@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from explorer.abcjs import render_abc
+from explorer.abcjs import engraved, render_abc
 from explorer.compute import composed
 from explorer.controls import composing_controls, new_seed_button
 from explorer.frames import tunes_frame
@@ -52,7 +52,7 @@ for i, (tune, origin) in enumerate(zip(tunes, origins), start=1):
         else:
             st.warning(f"Not well-formed: {verdict.reason} · {head} · {len(tune.tokens)} tokens",
                        icon=":material/warning:")
-        render_abc(tune.abc(index=i), height="content", key=f"abc-{i}")
+        render_abc(engraved(abc), height="content", key=f"abc-{i}")
         cols = st.columns([1, 1, 1, 2])
         cols[0].download_button("ABC", abc.encode(), file_name=origin.file_name("abc"), mime="text/vnd.abc",
                                 key=f"download-{i}", icon=":material/download:", on_click="ignore",

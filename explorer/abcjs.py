@@ -160,6 +160,11 @@ def abc_html(abc: str, *, playback: bool = True, element_id: str = "paper") -> s
 """
 
 
+def engraved(abc: str) -> str:
+    """``abc`` without its ``N:`` lines (a tune's provenance, for its files), so that the sheet shows the tune."""
+    return "\n".join(line for line in abc.split("\n") if not line.startswith("N:"))
+
+
 def render_abc(
     abc: str,
     *,

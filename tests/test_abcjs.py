@@ -85,3 +85,16 @@ def test_render_abc_in_streamlit():
 
     at = AppTest.from_function(app).run(timeout=30)
     assert not at.exception
+
+
+def test_the_engraved_tune_leaves_out_its_provenance_notes():
+    from folkrnn.compose.provenance import Provenance
+    from folkrnn.compose.sampling import SamplingSettings
+    from tests.factories import random_weights
+
+    tokens = "M:4/4 K:Cmaj |: c 2 G E | C D E F :|".split()
+    abc = Provenance.of(random_weights(hidden=4, seed=1), SamplingSettings(1, (), 1.0, 7, 40), 1).abc(tokens)
+    shown = abc.split("\n")
+    assert any(line.startswith("N:") for line in shown)
+    assert abcjs.engraved(abc).split("\n") == [line for line in shown if not line.startswith("N:")]
+    assert abcjs.engraved(abc).startswith("X:1\nT:folkrnn tune, seed 7 #1\n")
