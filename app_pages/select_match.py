@@ -120,10 +120,8 @@ frame = span_matches_frame(corpus, found.matches)
 st.dataframe(frame, hide_index=True, key="matches-table",
              column_config={"span": st.column_config.TextColumn(help="the run of tokens where the units are on")})
 csv_download("matched_spans", frame)
-for rank, match in enumerate(found.matches[:3], start=1):
-    tune = corpus[match.tune]
-    with st.container(border=True, key=f"match-{rank}"):
-        st.markdown(f"**{rank}.** tune {match.tune}, tokens {match.start}–{match.end - 1}: "
-                    f"{' '.join(tune[max(0, match.start - 6):match.start])} "
-                    f"**{' '.join(tune[match.start:match.end])}** {' '.join(tune[match.end:match.end + 6])}")
-        render_abc(to_abc(tune, index=rank), height=260, key=f"match-abc-{rank}")
+for row in frame.head(3).itertuples():
+    with st.container(border=True, key=f"match-{row.rank}"):
+        st.markdown(f"**{row.rank}.** tune {row.tune}, tokens {row.start}–{row.end - 1}: "
+                    f"{row.before} **{row.span}** {row.after}")
+        render_abc(to_abc(corpus[row.tune], index=row.rank), height=260, key=f"match-abc-{row.rank}")

@@ -66,8 +66,10 @@ def _checked(tunes: list[Tune]) -> list[Tune]:
     return tunes
 
 
-@per_model(max_mb=4)
-def _sample_chunk(weights: ModelWeights, settings: SamplingSettings) -> list[Tune]:
+@per_model(max_mb=8, spinner="Composing…")
+def _sampled(weights: ModelWeights, settings: SamplingSettings) -> list[Tune]:
+    """The tunes of ``settings`` drawn in one batch: a chunk of :func:`composed`, or the plain side of
+    :func:`composed_pair`."""
     from folkrnn.compose.sampling import sample_tunes
 
     return _checked(sample_tunes(weights, settings))
@@ -80,7 +82,7 @@ def composed(weights: ModelWeights, settings: SamplingSettings, label: str = "Co
 
     progress = Progress(label, settings.n, "tunes") if settings.n > CHUNK else None
     tunes = sample_in_chunks(weights, settings, progress=progress and (lambda done, _: progress.update(done)),
-                             sample=_sample_chunk)
+                             sample=_sampled)
     if progress:
         progress.close()
     return tunes
@@ -92,7 +94,7 @@ def _usage_chunk(weights: ModelWeights, settings: SamplingSettings):
     from folkrnn.analysis.usage import usage_sums
     from folkrnn.compose.onnx_step import step_session
 
-    tunes = _sample_chunk(weights, settings)
+    tunes = _sampled(weights, settings)
     readings = read_tunes(step_session(weights), weights, [tune.tokens for tune in tunes])
     return usage_sums(tunes, [reading.hidden[-1] for reading in readings], softmax_svd(weights))
 
@@ -137,13 +139,6 @@ def composed_sweep(weights: ModelWeights, truncations: Sequence[Truncation],
     return tunes
 
 
-@per_model(max_mb=4, spinner="Composing…")
-def _plain(weights: ModelWeights, settings: SamplingSettings) -> list[Tune]:
-    from folkrnn.compose.sampling import sample_tunes
-
-    return _checked(sample_tunes(weights, settings))
-
-
 @per_model(max_mb=4, spinner="Composing under the intervention…")
 def _under(weights: ModelWeights, intervention: Intervention, settings: SamplingSettings) -> list[Tune]:
     from folkrnn.compose.interventions import compose_under
@@ -154,7 +149,7 @@ def _under(weights: ModelWeights, intervention: Intervention, settings: Sampling
 def composed_pair(weights: ModelWeights, intervention: Intervention,
                   settings: SamplingSettings) -> tuple[list[Tune], list[Tune]]:
     """(the network's own tunes, the tunes under ``intervention``), both drawn as ``settings`` say."""
-    return _plain(weights, settings), _under(weights, intervention, settings)
+    return _sampled(weights, settings), _under(weights, intervention, settings)
 
 
 @per_model(max_mb=4)

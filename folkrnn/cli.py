@@ -293,11 +293,12 @@ def _sample(args) -> int:
     midi = _write_midi(args.midi, tunes, origins) if args.midi else [None] * len(tunes)
     checks = [t.verdict for t in tunes]
     share = sum(c.ok for c in checks) / len(checks)
-    payload = {"tunes": [{"tokens": t.tokens, "abc": p.abc(t.tokens), "ended": t.ended, "well_formed": c.ok,
+    abcs = [p.abc(t.tokens) for t, p in zip(tunes, origins)]
+    payload = {"tunes": [{"tokens": t.tokens, "abc": a, "ended": t.ended, "well_formed": c.ok,
                           "reason": c.reason, "provenance": asdict(p), "midi": m}
-                         for t, p, c, m in zip(tunes, origins, checks, midi)],
+                         for t, a, p, c, m in zip(tunes, abcs, origins, checks, midi)],
                "well_formed_share": share}
-    text = "\n\n".join(p.abc(t.tokens) for t, p in zip(tunes, origins)) + f"\n\n% well-formed: {share:.1%}"
+    text = "\n\n".join(abcs) + f"\n\n% well-formed: {share:.1%}"
     _emit(args, payload, text + (f"\n% MIDI files in {args.midi}" if args.midi else ""))
     return 0
 

@@ -86,7 +86,7 @@ def test_the_app_caches_together_stay_within_the_servers_budget():
             if isinstance(getattr(value, "cache", None), LRUCache):
                 caches[name] = value.cache.maxsize / MB
     assert {"lstm_internals", "lens", "layer_tables", "step_gramian_table", "activations", "hidden_states", "_search",
-            "_sample_chunk", "composed_truncated", "token_probabilities", "columns", "spectra"} <= set(caches)
+            "_sampled", "composed_truncated", "token_probabilities", "columns", "spectra"} <= set(caches)
     assert sum(caches.values()) <= 200, caches
 
 
