@@ -453,7 +453,7 @@ commit 50b7c67 left it (2015-10-16; the next change, 89564f5, is of 2016-03-16) 
 | gradient clipping | {_clipping(log)} | `grad_clipping=5`: Theano's `grad_clip` on every step's gates |
 | dropout | {cfg['dropout']} after each LSTM layer | 0.5 |
 | epochs | {cfg['epochs']} planned, {len(epochs)} run | `max_epoch = 100` |
-| precision | {'bf16 autocast (matrix products in bfloat16; weights, gradients and RMSprop state in float32), for twice the speed on this CPU' if t['bf16_autocast'] else 'float32'} | float32 |
+| precision | {'bf16 autocast (matrix products in bfloat16; weights, gradients and RMSprop state in float32), the CPU it trained on having native bf16' if t['bf16_autocast'] else 'float32'} | float32 |
 | data | {m.n_data:,} transcriptions, {w.metadata['provenance']['split']} | all of data_v2 (23,636), 5% held out |
 
 Time: {sum(e['seconds'] for e in epochs) / 3600:.2f} h on {t['machine']}.

@@ -18,10 +18,11 @@ FOLKRNN_RECIPE = dict(recipe="folkrnn", out="runs/folkrnn", batch_size=50, epoch
 # train_rnn.py holds out) leave 22,484, i.e. 351 full batches of 64 an epoch, for 100 epochs.
 V2_UPDATES = 351 * 100
 
-# train_rnn.py at 89564f5 (2016-03-16, still folk-rnn's HEAD) with config5 as it stands there: the
-# January recipe but for each tune's summed NLL, Glorot/orthogonal gates with forget bias 5 and
-# batch 64. Its run ships the first epoch whose logged `updates` reach V2_UPDATES, decided before
-# training: on data_v2_part.txt (7,243 training tunes, 114 batches an epoch) epoch 308 (35,112 updates).
+# train_rnn.py at 89564f5 (2016-03-16; HEAD's only later change, 6dd7adc of 2020, touches no maths)
+# with config5 as it stands there: the January recipe but for each tune's summed NLL,
+# Glorot/orthogonal gates with forget bias 5 and batch 64. Its run ships the first epoch whose
+# logged `updates` reach V2_UPDATES, decided before training: on data_v2_part.txt (7,243 training
+# tunes, 114 batches an epoch) epoch 308 (35,112 updates).
 FOLKRNN_HEAD_RECIPE = {**FOLKRNN_RECIPE, "recipe": "folkrnn-head", "out": "runs/folkrnn_head", "batch_size": 64,
                        "epochs": 308, "rebuild_batches": 20}
 RECIPE_DEFAULTS = {"replica": {}, "folkrnn": FOLKRNN_RECIPE, "folkrnn-head": FOLKRNN_HEAD_RECIPE}

@@ -20,10 +20,11 @@ sets RMSprop's step, so training leaves the unigram plateau only after some 300 
 own ``config4`` log shows the same (training loss 2.9 after 300 updates, 2.4 after 900). The share of
 the step epsilon leaves is logged every epoch (:func:`epsilon_share`).
 
-``folkrnn-head`` is ``train_rnn.py`` at 89564f5 (2016-03-16, still folk-rnn's HEAD), which differs
-in three places: each tune's NLL summed, not divided by its length (``-T.mean(T.sum(mask * p1,
-axis=1))``); every gate's W_in ``GlorotUniform()``, W_hid ``Orthogonal()``, the forget gate's b 5;
-batch 64 (config5 there). Its gradients are a tune's length (~160 tokens) larger, so RMSprop's steps
+``folkrnn-head`` is ``train_rnn.py`` at 89564f5 (2016-03-16; the one later change to it, 6dd7adc of
+2020, silences a float64 warning and casts a count to int), which differs in three places: each
+tune's NLL summed, not divided by its length (``-T.mean(T.sum(mask * p1, axis=1))``); every
+gate's W_in ``GlorotUniform()``, W_hid ``Orthogonal()``, the forget gate's b 5; batch 64 (config5
+there). Its gradients are a tune's length (~160 tokens) larger, so RMSprop's steps
 are set by the running average, not epsilon.
 """
 
