@@ -409,7 +409,13 @@ def _threads_rows(threads: dict, was: dict) -> list[str]:
             f"{verdict(threads['ratio'] <= 2)} |"]
 
 
+def _seconds_then(was: dict, key: str) -> str:
+    return f" (before: {was[key]:.0f} s)" if key in was else ""
+
+
 def _memory_rows(memory: dict, was: dict) -> list[str]:
+    from .server import ONE_LINK, ONE_LINK_SESSIONS
+
     def then(key: str) -> str:
         return f" (before: {was[key]:.0f} MB)" if key in was else ""
 
@@ -420,6 +426,10 @@ def _memory_rows(memory: dict, was: dict) -> list[str]:
         f"settings and its button pressed ({memory['class_exceptions']} exceptions; still serving: "
         f"{'yes' if memory['serving_after_class'] else '**no**'}) | {memory['class_peak_mb']:.0f} MB{then('class_peak_mb')} "
         f"| ≤ 690 MB | {verdict(memory['class_peak_mb'] <= 690 and not memory['class_exceptions'])} |",
+        f"| peak RSS added while {ONE_LINK_SESSIONS} sessions open one link (`{ONE_LINK}`) and press "
+        f"its button together ({memory['one_link_exceptions']} exceptions), and the seconds until all have their "
+        f"result | {memory['one_link_added_mb']:.0f} MB{then('one_link_added_mb')}, {memory['one_link_seconds']:.0f} s"
+        f"{_seconds_then(was, 'one_link_seconds')} | | |",
         f"| peak RSS added by uploading a folk-rnn-v2-sized (23 MB) original pickle, parsed in the sandbox "
         f"(loaded: {'yes' if memory['pickle_loaded'] else '**no**'}) | {memory['pickle_added_mb']:.0f} MB"
         f"{then('pickle_added_mb')} | ≤ 200 MB | {verdict(memory['pickle_added_mb'] <= 200)} |",

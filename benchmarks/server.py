@@ -157,6 +157,11 @@ CLASS = [
 ]
 
 
+# Twenty sessions of a class opening one link the teacher shared, each pressing its button: a survey
+# nothing has computed yet (its seed differs from the tour's and the class's).
+ONE_LINK, ONE_LINK_SESSIONS = "in-use?n=20&survey_seed=11", 20
+
+
 def _press_buttons(page) -> None:
     """Press the page's form button, if it has one."""
     buttons = page.locator('[data-testid="stFormSubmitButton"] button')
@@ -203,6 +208,7 @@ def server_memory() -> dict[str, float]:
                 session.close()
             class_peak = monitor.peak
             serving = urllib.request.urlopen(f"{url}/_stcore/health", timeout=10).read() == b"ok"
+            one_link = _one_link(browser, url, monitor)
 
             pickle = Path(tmp) / "folkrnn_v2_sized.pkl"
             pickle.write_bytes(_v2_sized_pickle())
@@ -224,8 +230,31 @@ def server_memory() -> dict[str, float]:
         proc.terminate()
         proc.wait(10)
     return {"after_tour_mb": after_tour, "tour_peak_mb": tour_peak, "class_peak_mb": class_peak,
-            "class_exceptions": exceptions, "serving_after_class": serving,
+            "class_exceptions": exceptions, "serving_after_class": serving, **one_link,
             "pickle_added_mb": upload_peak - before_upload, "pickle_loaded": loaded}
+
+
+def _one_link(browser, url: str, monitor: PeakRSS) -> dict[str, float]:
+    """ONE_LINK_SESSIONS sessions open ONE_LINK, then all press its button at once: the server's peak RSS
+    added, and the seconds from the first press until every session has its result."""
+    sessions = [browser.new_page() for _ in range(ONE_LINK_SESSIONS)]
+    for session in sessions:
+        session.goto(f"{url}/{ONE_LINK}")
+    for session in sessions:
+        _settled(session)
+    before = monitor.reset()
+    started = time.perf_counter()
+    for session in sessions:
+        session.locator('[data-testid="stFormSubmitButton"] button').first.click()
+    for session in sessions:
+        session.wait_for_timeout(300)  # the press reaches the server, which reruns the script
+        _settled(session)
+    seconds = time.perf_counter() - started
+    exceptions = sum(session.locator('[data-testid="stException"]').count() for session in sessions)
+    for session in sessions:
+        session.close()
+    return {"one_link_added_mb": monitor.peak - before, "one_link_seconds": seconds,
+            "one_link_exceptions": exceptions}
 
 
 def _v2_sized_pickle() -> bytes:

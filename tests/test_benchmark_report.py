@@ -33,3 +33,14 @@ def test_before_figures_are_marked_in_their_section(tmp_path):
     assert "Figures marked *before* come from 2443468." in text
     assert "| AppTest warm rerun after a widget change: `app_pages/home.py` | 23 ms (before: 24 ms) | ≤ 50 ms | met |" in text
     assert "| AppTest warm rerun after a widget change: `app_pages/bias.py` | 78 ms | ≤ 50 ms | **missed** |" in text
+
+
+def test_memory_rows_give_the_one_link_class_beside_its_before(tmp_path):
+    memory = {"after_tour_mb": 387.0, "tour_peak_mb": 400.0, "class_peak_mb": 600.0, "class_exceptions": 0,
+              "serving_after_class": True, "one_link_added_mb": 41.0, "one_link_seconds": 12.4,
+              "one_link_exceptions": 0, "pickle_added_mb": 113.0, "pickle_loaded": True}
+    text = write_report(tmp_path / "b.md", {"memory": memory}, "c",
+                        {"tree": "9a752ca", "memory": {"one_link_added_mb": 300.0, "one_link_seconds": 50.0}})
+    assert ("20 sessions open one link (`in-use?n=20&survey_seed=11`) and press its button together (0 exceptions)"
+            in text)
+    assert "| 41 MB (before: 300 MB), 12 s (before: 50 s) |" in text

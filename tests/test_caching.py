@@ -1,13 +1,15 @@
 """explorer.caching.per_model: per-model results kept for every session within a byte budget, read-only."""
 
 import sys
+import threading
+import time
 
 import numpy as np
 import pandas as pd
 import pytest
 from cachetools import LRUCache
 
-from explorer.caching import MB, nbytes, per_model
+from explorer.caching import COMPUTING_AT_ONCE, MB, nbytes, per_model
 from folkrnn.analysis.internals import internals
 from folkrnn.compose.sampling import Tune
 from tests.factories import random_weights
@@ -98,3 +100,110 @@ def test_per_model_work_is_cached_one_way():
     sources = {path.name: path.read_text() for path in (Path(__file__).parents[1] / "explorer").glob("*.py")}
     assert not [name for name, text in sources.items() if "_weights: ModelWeights" in text or "content_hash: str" in text]
     assert "st.cache_data" not in sources["compute.py"] and "per_model(" in sources["compute.py"]
+
+
+def _at_once(calls, n: int) -> list:
+    """Run ``calls(i)`` in ``n`` threads that start together; their results in order."""
+    barrier, results = threading.Barrier(n), [None] * n
+
+    def run(i):
+        barrier.wait()
+        results[i] = calls(i)
+
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not any(thread.is_alive() for thread in threads), "a session is still waiting"
+    return results
+
+
+def test_a_class_asking_for_one_result_at_once_computes_it_once():
+    """Twenty sessions open one link together: one computes, the others wait and get the same object,
+    even when it is too large to keep."""
+    calls = []
+
+    @per_model(max_mb=500 / MB)
+    def survey(weights, n):
+        calls.append(n)
+        time.sleep(0.3)
+        return np.ones(1000)  # over the budget: handed out, not kept
+
+    results = _at_once(lambda i: survey(A, 20), 20)
+    assert calls == [20] and all(result is results[0] for result in results)
+    assert survey.cache.currsize == 0
+
+
+def test_at_most_computing_at_once_computations_run_together():
+    running, most = [0], [0]
+    guard = threading.Lock()
+
+    @per_model(max_mb=1)
+    def work(weights, n):
+        with guard:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.1)
+        with guard:
+            running[0] -= 1
+        return np.full(3, n)
+
+    results = _at_once(lambda i: work(A, i), 6)
+    assert [int(r[0]) for r in results] == list(range(6))
+    assert most[0] == COMPUTING_AT_ONCE
+
+
+def test_a_waiter_computes_what_a_failed_or_stopped_computation_left():
+    """A leader's exception (a stopped session's, say) is its own: the session waiting on it computes."""
+    calls = []
+
+    @per_model(max_mb=1)
+    def flaky(weights):
+        calls.append(threading.current_thread().name)
+        time.sleep(0.2)
+        if len(calls) == 1:
+            raise RuntimeError("stopped")
+        return np.zeros(2)
+
+    results = _at_once(lambda i: _outcome(flaky, A), 2)
+    assert sorted(map(type, results), key=str) == [RuntimeError, np.ndarray] and len(calls) == 2
+
+
+def _outcome(function, *args):
+    try:
+        return function(*args)
+    except RuntimeError as error:
+        return error
+
+
+def test_waiting_on_another_sessions_computation_lends_the_turn():
+    """Both turns held by computations (Layers and Self-similarity, say) that come to wait on one a
+    third session started but has no turn for (the tune's internals): the waiters hand their turns
+    back, so nothing waits for ever."""
+    holding, go = threading.Semaphore(0), threading.Event()
+
+    @per_model(max_mb=1)
+    def inner(weights):
+        return np.ones(4)
+
+    @per_model(max_mb=1)
+    def outer(weights, n):
+        holding.release()
+        go.wait(5)
+        return inner(weights) * n
+
+    results = {}
+    threads = [threading.Thread(target=lambda n=n: results.setdefault(n, outer(A, n)), daemon=True) for n in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for _ in threads:
+        assert holding.acquire(timeout=5)  # both turns are held
+    threads.append(threading.Thread(target=lambda: results.setdefault(0, inner(A)), daemon=True))
+    threads[-1].start()
+    time.sleep(0.2)  # the third session now leads inner's computation, waiting for a turn
+    go.set()
+    for thread in threads:
+        thread.join(5)
+    assert not any(thread.is_alive() for thread in threads), "deadlocked"
+    assert {n: float(r.sum()) for n, r in results.items()} == {0: 4.0, 1: 4.0, 2: 8.0}
