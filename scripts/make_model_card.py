@@ -604,7 +604,8 @@ def _at_updates(epochs: list[dict], updates: int) -> dict:
 def render_head_progress(head: dict, january: dict, plot: Path) -> str:
     """The second attempt's section: its ship rule, where it stands, its curve next to the January run's."""
     epochs, planned = head["epochs"], head["config"]["epochs"]
-    last, seconds = epochs[-1], sorted(e["seconds"] for e in epochs)[len(epochs) // 2]
+    times = sorted(e["seconds"] for e in epochs)
+    last, fastest, seconds, slowest = epochs[-1], times[0], times[len(times) // 2], times[-1]
     ship = next(n for n in range(1, planned + 1) if n * last["updates"] / last["epoch"] >= V2_UPDATES)
     same = _at_updates(january["epochs"], last["updates"])
     rows = "\n".join(
@@ -629,8 +630,9 @@ the January run then stays on this card as a measured negative result.
 **Where it stands:** epoch {last['epoch']} of {planned} ({last['updates']:,} of {V2_UPDATES:,} updates),
 s_1/s_2 {last['spectrum']['s1_over_s2']:.2f} where the January run had {same['spectrum']['s1_over_s2']:.2f} at
 {same['updates']:,} updates, validation NLL {last['valid_nll']:.4f} (the unigram plateau is about 3.09).
-An epoch takes about {seconds / 60:.0f} minutes on one CPU thread, so the rest is about
-{(planned - last['epoch']) * seconds / 3600:.0f} CPU hours: a GPU takes it in minutes. Resumed {resumed or "never"}.
+Its epochs took {fastest / 60:.0f}–{slowest / 60:.0f} minutes of wall time on one CPU thread (median {seconds / 60:.0f}; the log's
+times include pauses for benchmarks and other work on the machine), so the rest is about
+{(planned - last['epoch']) * seconds / 3600:.0f} hours at the median: a GPU takes it in minutes. Resumed {resumed or "never"}.
 
 ![s_1, s_2 and s_1/s_2 against updates, both runs]({plot.relative_to(ROOT).as_posix()})
 

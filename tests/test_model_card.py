@@ -126,5 +126,6 @@ def test_the_second_attempts_section_reads_its_log_and_its_ship_rule(tmp_path):
     assert "epoch 308 of 114 updates here" in text  # 308 × 114 = 35,112, the first past 35,100
     assert "epoch 3 of 308 (342 of 35,100 updates)" in text
     assert "s_1/s_2 6.00 where the January run had 1.20 at\n290 updates" in text  # its epoch 2, 290 updates
-    assert "about 20 minutes" in text and f"{305 * 20 / 60:.0f} CPU hours" in text
+    assert "took 19–21 minutes of wall time on one CPU thread (median 20;" in text
+    assert f"about\n{305 * 20 / 60:.0f} hours at the median" in text
     assert text.count("\n| ") == 5  # the header, its rule and three epochs
