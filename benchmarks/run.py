@@ -409,15 +409,11 @@ def _threads_rows(threads: dict, was: dict) -> list[str]:
             f"{verdict(threads['ratio'] <= 2)} |"]
 
 
-def _seconds_then(was: dict, key: str) -> str:
-    return f" (before: {was[key]:.0f} s)" if key in was else ""
-
-
 def _memory_rows(memory: dict, was: dict) -> list[str]:
     from .server import ONE_LINK, ONE_LINK_SESSIONS
 
-    def then(key: str) -> str:
-        return f" (before: {was[key]:.0f} MB)" if key in was else ""
+    def then(key: str, unit: str = "MB") -> str:
+        return f" (before: {was[key]:.0f} {unit})" if key in was else ""
 
     return [
         f"| server RSS after one visit to every page with its defaults | {memory['after_tour_mb']:.0f} MB"
@@ -429,7 +425,7 @@ def _memory_rows(memory: dict, was: dict) -> list[str]:
         f"| peak RSS added while {ONE_LINK_SESSIONS} sessions open one link (`{ONE_LINK}`) and press "
         f"its button together ({memory['one_link_exceptions']} exceptions), and the seconds until all have their "
         f"result | {memory['one_link_added_mb']:.0f} MB{then('one_link_added_mb')}, {memory['one_link_seconds']:.0f} s"
-        f"{_seconds_then(was, 'one_link_seconds')} | | |",
+        f"{then('one_link_seconds', 's')} | | |",
         f"| peak RSS added by uploading a folk-rnn-v2-sized (23 MB) original pickle, parsed in the sandbox "
         f"(loaded: {'yes' if memory['pickle_loaded'] else '**no**'}) | {memory['pickle_added_mb']:.0f} MB"
         f"{then('pickle_added_mb')} | ≤ 200 MB | {verdict(memory['pickle_added_mb'] <= 200)} |",

@@ -162,12 +162,21 @@ CLASS = [
 ONE_LINK, ONE_LINK_SESSIONS = "in-use?n=20&survey_seed=11", 20
 
 
+def _form_buttons(page):
+    return page.locator('[data-testid="stFormSubmitButton"] button')
+
+
 def _press_buttons(page) -> None:
     """Press the page's form button, if it has one."""
-    buttons = page.locator('[data-testid="stFormSubmitButton"] button')
+    buttons = _form_buttons(page)
     if buttons.count():
         buttons.first.click()
         page.wait_for_timeout(300)
+
+
+def _exceptions(sessions) -> int:
+    """The exceptions the sessions' pages show, in all."""
+    return sum(session.locator('[data-testid="stException"]').count() for session in sessions)
 
 
 def server_memory() -> dict[str, float]:
@@ -203,7 +212,7 @@ def server_memory() -> dict[str, float]:
                 _press_buttons(session)
             for session in sessions:
                 _settled(session)
-            exceptions = sum(session.locator('[data-testid="stException"]').count() for session in sessions)
+            exceptions = _exceptions(sessions)
             for session in sessions:
                 session.close()
             class_peak = monitor.peak
@@ -245,12 +254,12 @@ def _one_link(browser, url: str, monitor: PeakRSS) -> dict[str, float]:
     before = monitor.reset()
     started = time.perf_counter()
     for session in sessions:
-        session.locator('[data-testid="stFormSubmitButton"] button').first.click()
+        _form_buttons(session).first.click()
     for session in sessions:
         session.wait_for_timeout(300)  # the press reaches the server, which reruns the script
         _settled(session)
     seconds = time.perf_counter() - started
-    exceptions = sum(session.locator('[data-testid="stException"]').count() for session in sessions)
+    exceptions = _exceptions(sessions)
     for session in sessions:
         session.close()
     return {"one_link_added_mb": monitor.peak - before, "one_link_seconds": seconds,
