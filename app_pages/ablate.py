@@ -7,7 +7,7 @@ from explorer.abcjs import render_abc
 from explorer.charts import populations_chart, token_change_chart
 from explorer.compute import composed_pair, token_probabilities
 from explorer.controls import composing_controls, intervention_controls, ranged, typed_tune
-from explorer.display import chart_with_csv, summary_metrics
+from explorer.display import chart_with_csv, paired_tune_downloads, summary_metrics
 from explorer.frames import populations_frame, token_change_frame
 from explorer.on_demand import stop_until_asked, submit_button
 from explorer.session import current_model
@@ -40,6 +40,7 @@ summary_metrics(summaries["without"], summaries["with the change"],
                 ["well_formed_share", "mean_bar_errors", "mean_length", "mean_bars"], "without")
 population = populations_frame(summaries)
 chart_with_csv("meters_and_modes", population, populations_chart, population)
+paired_tune_downloads(weights, settings, intervention.describe(), without, under)
 
 shown = int(ranged(st.slider, "Tunes shown side by side", 1, settings.n, 2, key="shown"))
 for i in range(shown):

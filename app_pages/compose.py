@@ -5,10 +5,11 @@ import streamlit as st
 from explorer.abcjs import engraved, render_abc
 from explorer.compute import composed
 from explorer.controls import composing_controls, new_seed_button
+from explorer.display import tune_downloads
 from explorer.frames import tunes_frame
 from explorer.navigation import DIRECTIONS_IN_USE
 from explorer.session import current_model
-from folkrnn.compose.provenance import midi_zip, provenances
+from folkrnn.compose.provenance import provenances
 from folkrnn.compose.sampling import CHUNK
 
 weights = current_model()
@@ -33,13 +34,8 @@ st.markdown(f"**{ok} of {settings.n}** tunes are well-formed "
             f"seed {settings.seed}).")
 st.dataframe(summary, hide_index=True, key="tunes-table",
              column_config={"well_formed": st.column_config.CheckboxColumn("well-formed")})
-every = st.columns([1, 1, 2])
-every[0].download_button("All tunes (ABC)", lambda: "\n".join(o.abc(t.tokens) for t, o in zip(tunes, origins)).encode(),
-                         file_name=f"folkrnn_seed{settings.seed}_tunes.abc", mime="text/vnd.abc", key="download-abc",
-                         icon=":material/download:", on_click="ignore")
-every[1].download_button("All tunes (MIDI, zip)", lambda: midi_zip(tunes, origins),
-                         file_name=f"folkrnn_seed{settings.seed}_midi.zip", mime="application/zip",
-                         key="download-midi", icon=":material/download:", on_click="ignore")
+tune_downloads([tune.tokens for tune in tunes], origins, "download", "All tunes", f"folkrnn_seed{settings.seed}_tunes",
+               st.columns([1, 1, 2])[:2])
 
 for i, (tune, origin) in enumerate(zip(tunes, origins), start=1):
     verdict = tune.verdict
@@ -54,13 +50,7 @@ for i, (tune, origin) in enumerate(zip(tunes, origins), start=1):
                        icon=":material/warning:")
         render_abc(engraved(abc), height="content", key=f"abc-{i}")
         cols = st.columns([1, 1, 1, 2])
-        cols[0].download_button("ABC", abc.encode(), file_name=origin.file_name("abc"), mime="text/vnd.abc",
-                                key=f"download-{i}", icon=":material/download:", on_click="ignore",
-                                help="The tune with how it was made: model, content hash, opening, T, seed.")
-        cols[1].download_button("MIDI", lambda tune=tune, origin=origin: origin.midi(tune.tokens),
-                                file_name=origin.file_name("mid"), mime="audio/midi", key=f"midi-{i}",
-                                icon=":material/download:", on_click="ignore",
-                                help="A Standard MIDI File: L:1/8 at 120 quarter notes a minute, repeats not expanded.")
+        tune_downloads([tune.tokens], [origin], f"download-{i}", columns=cols[:2])
         with cols[2]:
             st.page_link(DIRECTIONS_IN_USE.page(), label="Directions in use", icon=":material/insights:",
                          query_params={"source": "Type", "tokens": " ".join(tune.tokens)},

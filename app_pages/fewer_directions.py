@@ -4,16 +4,18 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from explorer.abcjs import render_abc
+from explorer.abcjs import engraved, render_abc
 from explorer.charts import nll_chart, removal_chart, token_nll_chart, wellformed_chart
 from explorer.compute import activations, composed_sweep, nll_curves
 from explorer.controls import composing_controls, offered, parse_tokens, ranged, typed_tune
-from explorer.display import chart_with_csv
+from explorer.display import chart_with_csv, tune_downloads
 from explorer.frames import nll_frame, token_nll_frame, tunes_frame, wellformed_frame
 from explorer.on_demand import stop_until_asked, submit_button
 from explorer.session import current_model
 from folkrnn import softmax_svd
 from folkrnn.analysis.truncation import Truncation, targets_of, token_nll, truncation_sweep
+from folkrnn.compose.provenance import provenances
+from folkrnn.compose.sampling import CHUNK
 from folkrnn.examples import PART5_TUNE
 
 COMPOSE = "Compose with each"
@@ -105,7 +107,10 @@ st.subheader(f"Tunes composed with {label}")
 tunes = results[softmax]
 st.dataframe(tunes_frame(tunes), hide_index=True, key="truncated-tunes",
              column_config={"well_formed": st.column_config.CheckboxColumn("well-formed")})
+origins = provenances(weights, settings, CHUNK, change=f"V cut to its {label}")
+tune_downloads([tune.tokens for tune in tunes], origins, "download-truncated", "These tunes",
+               f"folkrnn_seed{settings.seed}_tunes_truncated", st.columns([1, 1, 2])[:2])
 pick = int(ranged(st.number_input, "Show tune", 1, len(tunes), 1, key="show"))
 tune = tunes[pick - 1]
-render_abc(tune.abc(index=pick), height="content", key="truncated-abc")
+render_abc(engraved(origins[pick - 1].abc(tune.tokens)), height="content", key="truncated-abc")
 st.code(" ".join(tune.tokens), language=None, wrap_lines=True)

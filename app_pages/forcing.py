@@ -6,7 +6,7 @@ from explorer.abcjs import render_abc
 from explorer.charts import state_change_chart
 from explorer.compute import composed_pair, hidden_states
 from explorer.controls import composing_controls, offered, typed_tune
-from explorer.display import chart_with_csv, summary_metrics
+from explorer.display import chart_with_csv, paired_tune_downloads, summary_metrics
 from explorer.frames import state_change_frame
 from explorer.on_demand import stop_until_asked, submit_button
 from explorer.session import current_model
@@ -40,6 +40,7 @@ stop_until_asked("forcing", (weights.content_hash, forcing, settings), pressed, 
                  f"compose {settings.n} tunes from the same seeds with and without the forced input, and read a tune forced")
 without, under = composed_pair(weights, forcing, settings)
 summary_metrics(summary(without), summary(under), ["well_formed_share", "mean_bar_errors", "mean_length"])
+paired_tune_downloads(weights, settings, forcing.describe(), without, under)
 left, right = st.columns(2)
 for column, tunes, name in ((left, without, "as it is"), (right, under, "forced")):
     with column:

@@ -3,17 +3,17 @@
 import numpy as np
 import streamlit as st
 
-from explorer.abcjs import render_abc
+from explorer.abcjs import engraved, render_abc
 from explorer.charts import missed_mass_chart
 from explorer.compute import SEARCH_SECONDS, composed, searched, token_probabilities
 from explorer.controls import sampling_controls, seed_tokens
-from explorer.display import chart_with_csv
+from explorer.display import chart_with_csv, tune_downloads
 from explorer.frames import missed_mass_frame
 from explorer.on_demand import stop_until_asked, submit_button
 from explorer.session import current_model
 from folkrnn.compose.interventions import Intervention
-from folkrnn.compose.sampling import SamplingSettings
-from folkrnn.music.abc import to_abc
+from folkrnn.compose.provenance import Provenance, SearchProvenance
+from folkrnn.compose.sampling import CHUNK, SamplingSettings
 
 SEARCH = "Search"
 weights = current_model()
@@ -51,14 +51,26 @@ stop_until_asked("search", settings, pressed, SEARCH,
                  "next to a greedy and a sampled one")
 found = searched(weights, prefix, block, keep, floor, max_length, max_candidates)
 greedy = searched(weights, prefix, 1, 1.0, 0.0, max_length, max_candidates)
-sampled = composed(weights, SamplingSettings(1, prefix, T, seed, max_length))[0]
-tunes = {"sampled": sampled.tokens, "greedy": [*prefix, *greedy.tokens], "beam search": [*prefix, *found.tokens]}
+drawn = SamplingSettings(1, prefix, T, seed, max_length)
+sampled = composed(weights, drawn)[0]
+
+
+def _search_origin(search, result) -> SearchProvenance:
+    """What the file of a searched tune says: the search's settings, and whether it stopped on time."""
+    return SearchProvenance.of(weights, prefix, *search, max_length, max_candidates,
+                               SEARCH_SECONDS if result.out_of_time else None)
+
+
+tunes = {"sampled": (sampled.tokens, Provenance.of(weights, drawn, 1, CHUNK)),
+         "greedy": ([*prefix, *greedy.tokens], _search_origin((1, 1.0, 0.0), greedy)),
+         "beam search": ([*prefix, *found.tokens], _search_origin((block, keep, floor), found))}
 columns = st.columns(3)
-for column, (name, tokens) in zip(columns, tunes.items()):
+for column, (name, (tokens, origin)) in zip(columns, tunes.items()):
     p = token_probabilities(weights, Intervention(), tokens)
     with column:
         st.metric(f"{name}: NLL per token", f"{-np.log(p).mean():.3f}", help="Nats per token, </s> included")
-        render_abc(to_abc(tokens), height=360, key=f"abc-{name.split()[0]}")
+        render_abc(engraved(origin.abc(tokens)), height=360, key=f"abc-{name.split()[0]}")
+        tune_downloads([tokens], [origin], f"download-{name.split()[0]}", columns=st.columns(2))
 if found.out_of_time:
     st.warning(f"The search stopped after {SEARCH_SECONDS:.0f} s, at {len(found.tokens)} tokens: keep fewer "
                "candidates or a smaller share of the vocabulary, or raise the floor.", icon=":material/timer:")

@@ -1,4 +1,4 @@
-"""What a page shows besides its controls: charts (with their data as CSV), tables and metrics.
+"""What a page shows besides its controls: charts (with their data as CSV), tables, metrics and tunes' files.
 
 Chart specs are built by the pure builders of :mod:`explorer.charts` and cached per input here, so a
 rerun draws a chart without building it again.
@@ -14,6 +14,7 @@ import pyarrow as pa
 import streamlit as st
 
 from folkrnn import SoftmaxSVD
+from folkrnn.compose.provenance import Origin, abc_file, midi_zip, provenances
 
 from .frames import original_comparison_frame
 
@@ -93,6 +94,38 @@ def csv_download(name: str, frame: pd.DataFrame) -> None:
         f"Download {name}.csv", lambda: frame.to_csv(index=False).encode(), file_name=f"{name}.csv",
         mime="text/csv", key=f"csv-{name}", icon=":material/download:", on_click="ignore",
     )
+
+
+def tune_downloads(tunes: Sequence[Sequence[str]], origins: Sequence[Origin], key: str, label: str | None = None,
+                   stem: str | None = None, columns: Sequence | None = None) -> None:
+    """Two downloads of ``tunes`` (token lists), each tune headed by its provenance in ``origins``: ABC, all
+    in one file, and MIDI, one file or a zip of one per tune. Labelled "ABC" and "MIDI", or "``label`` (ABC)"
+    and "``label`` (MIDI, zip)"; files named by the tune's provenance, or ``stem``.abc and ``stem``_midi.zip.
+    Written only when pressed, so reruns never pay for them; drawn in two ``columns``, or in two of their own."""
+    one = len(tunes) == 1
+    abc_column, midi_column = columns or st.columns(2)
+    abc_column.download_button(
+        "ABC" if label is None else f"{label} (ABC)", lambda: abc_file(tunes, origins).encode(),
+        file_name=origins[0].file_name("abc") if stem is None else f"{stem}.abc", mime="text/vnd.abc",
+        key=f"{key}-abc", icon=":material/download:", on_click="ignore",
+        help="With how it was made: the model, its content hash and every setting that made it.")
+    midi_column.download_button(
+        "MIDI" if label is None else f"{label} (MIDI{'' if one else ', zip'})",
+        (lambda: origins[0].midi(tunes[0])) if one else (lambda: midi_zip(tunes, origins)),
+        file_name=origins[0].file_name("mid") if stem is None else f"{stem}{'.mid' if one else '_midi.zip'}",
+        mime="audio/midi" if one else "application/zip", key=f"{key}-midi", icon=":material/download:",
+        on_click="ignore", help="Standard MIDI: L:1/8 at 120 quarter notes a minute, repeats not expanded.")
+
+
+def paired_tune_downloads(weights, settings, change: str, without: Sequence, under: Sequence) -> None:
+    """Downloads of the tunes :func:`explorer.compute.composed_pair` drew with and without ``change`` (its
+    ``describe()``), side by side, so that each file says whether and how the network was changed."""
+    stem = f"folkrnn_seed{settings.seed}_tunes"
+    columns = st.columns(4)
+    tune_downloads([tune.tokens for tune in without], provenances(weights, settings), "download-without", "Without", stem,
+                   columns[:2])
+    tune_downloads([tune.tokens for tune in under], provenances(weights, settings, change=change), "download-with",
+                   "With the change", f"{stem}_changed", columns[2:])
 
 
 def original_comparison_table(svd: SoftmaxSVD) -> None:

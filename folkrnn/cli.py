@@ -184,7 +184,7 @@ def _match(args) -> int:
 
 def _beam(args) -> int:
     from .analysis.search import beam_search
-    from .music.abc import to_abc
+    from .compose.provenance import SearchProvenance
 
     w = load_model(args.model)
     prefix = parse_opening(args.prefix, w.vocabulary)
@@ -195,9 +195,11 @@ def _beam(args) -> int:
 
     r = beam_search(w, prefix, args.block, args.keep, args.floor, args.max_length, args.max_candidates, progress)
     tokens = [*prefix, *r.tokens]
-    payload = {"tokens": tokens, "abc": to_abc(tokens), "ended": r.ended, "log_probability": r.log_probability,
-               "missed_mass": r.missed_mass.tolist(), "candidates": r.candidates}
-    _emit(args, payload, f"\n{to_abc(tokens)}\nlog p {r.log_probability:.2f} over {len(r.tokens)} tokens"
+    origin = SearchProvenance.of(w, prefix, args.block, args.keep, args.floor, args.max_length, args.max_candidates)
+    abc = origin.abc(tokens)
+    payload = {"tokens": tokens, "abc": abc, "ended": r.ended, "log_probability": r.log_probability,
+               "missed_mass": r.missed_mass.tolist(), "candidates": r.candidates, "provenance": asdict(origin)}
+    _emit(args, payload, f"\n{abc}\nlog p {r.log_probability:.2f} over {len(r.tokens)} tokens"
                          f"{'' if r.ended else ' (cut off at --max-length)'}; mean mass missed per step "
                          f"{r.missed_mass.mean():.4f}; {r.candidates:,} continuations scored")
     return 0
@@ -235,15 +237,17 @@ def _int_list(text: str) -> tuple[int, ...]:
         raise argparse.ArgumentTypeError(f"expected integers separated by commas, got {text!r}") from None
 
 
-def _summary(tunes) -> dict:
+def _summary(tunes, origins) -> dict:
+    """The tunes, each with its ABC headed by its provenance, and their figures (analysis.experiments.summary)."""
     from .analysis.experiments import summary
 
-    return {"tunes": [{"tokens": t.tokens, "abc": t.abc(i + 1), "ended": t.ended, "well_formed": t.verdict.ok}
-                      for i, t in enumerate(tunes)], **summary(tunes)}
+    return {"tunes": [{"tokens": t.tokens, "abc": o.abc(t.tokens), "ended": t.ended, "well_formed": t.verdict.ok,
+                       "provenance": asdict(o)} for t, o in zip(tunes, origins)], **summary(tunes)}
 
 
 def _ablate(args) -> int:
     from .compose.interventions import Intervention, compose_under
+    from .compose.provenance import provenances
     from .compose.sampling import SamplingSettings, sample_tunes
 
     w = load_model(args.model)
@@ -263,7 +267,8 @@ def _ablate(args) -> int:
     without, under = sample_tunes(w, settings), compose_under(w, intervention, settings)
     payload = {"intervention": {"zero_units": {str(k): list(v) for k, v in zero.items()}, "remove": list(intervention.remove),
                                 "add": {str(k): v for k, v in intervention.add.items()}, "force": intervention.force},
-               "without": _summary(without), "with": _summary(under)}
+               "without": _summary(without, provenances(w, settings)),
+               "with": _summary(under, provenances(w, settings, change=intervention.describe()))}
     lines = [f"{name}: well-formed {s['well_formed_share']:.0%}, mean bar errors {s['mean_bar_errors']:.2f}, "
              f"mean length {s['mean_length']:.0f} tokens, meters {s['meters']}"
              for name, s in (("without", payload["without"]), ("with", payload["with"]))]

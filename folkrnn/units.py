@@ -1,5 +1,5 @@
 """Unit lists as people type them, e.g. "3, 17, 40-59": the app's unit boxes, the links that set them
-and the command line's ``--zero LAYER:UNITS`` read them here."""
+and the command line's ``--zero LAYER:UNITS`` read them here, and a tune's provenance writes them back."""
 
 from __future__ import annotations
 
@@ -27,3 +27,14 @@ def _unit_range(part: str, H: int) -> tuple[int, int]:
     if first > last:
         raise ValueError(f"the range {part!r} runs backwards: write {last}-{first}")
     return first, last
+
+
+def format_units(units) -> str:
+    """``units`` as :func:`parse_units` reads them, runs as ranges: (0, 17, 40, 41, …, 59) -> "0,17,40-59"."""
+    runs: list[list[int]] = []
+    for unit in sorted(set(int(u) for u in units)):
+        if runs and unit == runs[-1][1] + 1:
+            runs[-1][1] = unit
+        else:
+            runs.append([unit, unit])
+    return ",".join(str(first) if first == last else f"{first}-{last}" for first, last in runs)

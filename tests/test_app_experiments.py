@@ -20,6 +20,11 @@ WEIGHTS = random_weights(hidden=16, seed=23)
 pytestmark = pytest.mark.app_model(WEIGHTS)
 
 
+def tune_files(at) -> list[str]:
+    """The labels of the page's downloads of tunes (its CSV downloads left out)."""
+    return [b.proto.label for b in at.get("download_button") if not b.proto.label.endswith(".csv")]
+
+
 def test_ablate_with_nothing_changed_and_with_directions_removed():
     at = open_page("ablate", press=True, n=4, length=40)
     assert "Nothing is changed yet" in at.info[0].value
@@ -33,6 +38,8 @@ def test_ablate_with_nothing_changed_and_with_directions_removed():
     assert metrics(at)["Bar-duration errors per tune"] == f"{under['mean_bar_errors']:.2f}"
     drawn = chart_data(at, 1)
     assert set(drawn["curve"]) == {"without", "with the change"} and len(drawn) == 2 * (len(PART5_TUNE) + 1)
+    assert tune_files(at) == [
+        "Without (ABC)", "Without (MIDI, zip)", "With the change (ABC)", "With the change (MIDI, zip)"]
 
 
 def test_ablate_names_a_bad_unit_list():
@@ -91,3 +98,4 @@ def test_search_shows_the_missed_mass_of_the_search():
 
     p = next_token_probabilities(StepSession(WEIGHTS), WEIGHTS, greedy.tokens)
     assert metrics(at)["greedy: NLL per token"] == f"{-np.log(p).mean():.3f}"
+    assert tune_files(at) == ["ABC", "MIDI"] * 3  # sampled, greedy, beam

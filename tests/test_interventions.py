@@ -138,6 +138,10 @@ def test_cli_ablate():
     assert payload["intervention"] == {"zero_units": {"3": [0, 1, 2]}, "remove": [1, 2], "add": {"3": 2.5},
                                        "force": 0.0}
     assert set(payload["with"]) >= {"tunes", "well_formed_share", "mean_bar_errors", "mean_length", "meters"}
+    change = "units 0-2 of layer 3 zeroed; w_1, w_2 removed from h_t; 2.5 w_3 added to h_t"
+    assert [t["provenance"]["change"] for t in payload["with"]["tunes"]] == [change] * 3
+    assert all(f"N:changed while composing: {change}" in t["abc"] for t in payload["with"]["tunes"])
+    assert [t["provenance"]["change"] for t in payload["without"]["tunes"]] == [""] * 3
     bad = run("--zero", "9:1")
     assert bad.returncode == 2 and "out of range" in bad.stderr and "Traceback" not in bad.stderr
     backwards = run("--zero", "3:20-10")

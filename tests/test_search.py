@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from folkrnn import ModelWeights
+from folkrnn import ModelWeights, load_model
 from folkrnn.analysis.internals import internals
 from folkrnn.analysis.perturbation import softmax
 from folkrnn.analysis.search import beam_search
@@ -105,9 +105,11 @@ def test_cli_beam_json():
     payload = json.loads(result.stdout)
     assert payload["tokens"][:2] == ["M:6/8", "K:Cdor"] and len(payload["tokens"]) <= 22
     assert len(payload["missed_mass"]) == len(payload["tokens"]) - 2 + payload["ended"]
-    from folkrnn.music.abc import to_abc
+    from folkrnn.compose.provenance import SearchProvenance
 
-    assert payload["abc"] == to_abc(payload["tokens"])
+    origin = SearchProvenance(**{**payload["provenance"], "opening": tuple(payload["provenance"]["opening"])})
+    assert origin == SearchProvenance.of(load_model(), ["M:6/8", "K:Cdor"], 2, 0.1, 1e-4, 20, 4096)  # the defaults
+    assert payload["abc"] == origin.abc(payload["tokens"]) and "N:opening M:6/8 K:Cdor, block 2 tokens" in payload["abc"]
 
 
 def test_a_floor_that_ends_a_block_early_keeps_its_shorter_continuations():

@@ -1,11 +1,13 @@
 """Unit lists as typed in the app's boxes, set by links and given to ``--zero``: bounded before any
-range is filled in, and a range that runs backwards refused by name."""
+range is filled in, and a range that runs backwards refused by name; written back as runs."""
 
 import tracemalloc
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from folkrnn.units import parse_units
+from folkrnn.units import format_units, parse_units
 
 
 def test_unit_lists_and_ranges():
@@ -34,3 +36,13 @@ def test_every_number_is_checked_before_its_range_is_filled_in(text):
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert peak < 2**20
+
+
+def test_units_are_written_as_runs():
+    assert format_units((59, 0, 17, *range(40, 59), 17)) == "0,17,40-59"
+    assert format_units([5]) == "5" and format_units([]) == ""
+
+
+@given(st.lists(st.integers(0, 511), max_size=60))
+def test_written_units_read_back_as_the_same_units(units):
+    assert parse_units(format_units(units), 512) == tuple(sorted(set(units)))

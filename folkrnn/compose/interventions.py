@@ -27,6 +27,7 @@ import numpy as np
 
 from ..analysis.svd import softmax_svd
 from ..analysis.truncation import Truncation, truncated_weights
+from ..units import format_units
 from ..weights import ModelWeights
 from .onnx_step import State, StepSession, intervened_session
 from .sampling import SamplingSettings, Tune, compose, sample_in_chunks
@@ -68,6 +69,20 @@ class Intervention:
     @property
     def empty(self) -> bool:
         return not (any(self.zero_units.values()) or self.remove or any(self.add.values()) or self.force)
+
+    def describe(self) -> str:
+        """What it changes, in one line that names every setting (a changed tune's provenance says it):
+        'units 0,17,40-59 of layer 3 zeroed; w_1, w_2 removed from h_t; 2 w_3 added to h_t; …'."""
+        parts = [f"units {format_units(units)} of layer {layer} zeroed" for layer, units in self.zero_units.items()]
+        if self.remove:
+            parts.append(f"{', '.join(f'w_{i}' for i in self.remove)} removed from h_t")
+        if self.add:
+            parts.append(" + ".join(f"{alpha:g} w_{i}" for i, alpha in self.add.items()) + " added to h_t")
+        if self.force:
+            after = f"after {self.force_after} inputs" if self.force_after else "after <s> and the opening"
+            parts.append(f"input forced {after}: beta {self.force:g} of a random token (seed {self.force_seed}) "
+                         f"of {' '.join(self.force_tokens)}")
+        return "; ".join(parts) or "nothing changed"
 
 
 class InterventionStep(StepSession):

@@ -289,6 +289,13 @@ def press_forms(page: Page, timeout_ms: int = PAGE_TIMEOUT_MS) -> None:
         wait_for_app(page, timeout_ms=timeout_ms)
 
 
+def download(page: Page, name: str, n: int = 0) -> bytes:
+    """The bytes of the file the ``n``-th button called ``name`` (exactly) downloads."""
+    with page.expect_download() as info:
+        page.get_by_role("button", name=name, exact=True).nth(n).click()
+    return Path(info.value.path()).read_bytes()
+
+
 def app_exceptions(page: Page) -> list[str]:
     """Texts of the exceptions the app displays (``st.exception`` / uncaught errors)."""
     return page.locator('[data-testid="stException"]').all_inner_texts()

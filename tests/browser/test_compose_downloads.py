@@ -11,7 +11,7 @@ import pytest
 
 from folkrnn import load_model
 from folkrnn.compose.sampling import SamplingSettings, sample_in_chunks
-from tests.browser.conftest import app_exceptions, open_app, screenshot, wait_for_app
+from tests.browser.conftest import app_exceptions, download, open_app, screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser
 OPENING = {"meter": "M:6/8", "mode": "K:Cmaj", "opening": "|: G 2 c e 2 c"}
@@ -29,12 +29,6 @@ def _url(base: str) -> str:
     return f"{base}/compose?{query}"
 
 
-def _download(page, name: str, n: int = 0) -> bytes:
-    with page.expect_download() as info:
-        page.get_by_role("button", name=name, exact=True).nth(n).click()
-    return open(info.value.path(), "rb").read()
-
-
 def _notes(tokens) -> int:
     """The tune's notes, counted from its tokens: every pitch token (accidental, letter, octave marks)."""
     return sum(bool(re.fullmatch(r"[_=^]*[A-Ga-g][,']*", token)) for token in tokens)
@@ -46,18 +40,18 @@ def test_the_opening_primes_every_tune_and_the_files_carry_it(page, streamlit_se
     screenshot(page, "compose_opening")
     assert all(tune.tokens[:len(SETTINGS.prefix)] == list(SETTINGS.prefix) for tune in tunes)
 
-    midi = mido.MidiFile(file=io.BytesIO(_download(page, "MIDI", 1)))
+    midi = mido.MidiFile(file=io.BytesIO(download(page, "MIDI", 1)))
     sounded = [m for m in midi.tracks[0] if m.type == "note_on" and m.velocity > 0]
     assert len(sounded) == _notes(tunes[1].tokens)
     assert sounded[0].note == 67  # G, the opening's first note
 
-    abc = _download(page, "ABC", 0).decode()
+    abc = download(page, "ABC", 0).decode()
     assert re.search(r"^T:.*seed 5 #1$", abc, re.M)
     notes = "\n".join(line for line in abc.splitlines() if line.startswith("N:"))
     weights = load_model()
     assert weights.content_hash in notes and "folkrnn-explorer" in notes and "|: G 2 c e 2 c" in notes
 
-    archive = zipfile.ZipFile(io.BytesIO(_download(page, "All tunes (MIDI, zip)")))
+    archive = zipfile.ZipFile(io.BytesIO(download(page, "All tunes (MIDI, zip)")))
     assert archive.namelist() == ["folkrnn_seed5_tune1.mid", "folkrnn_seed5_tune2.mid"]
 
 
@@ -67,9 +61,9 @@ def test_new_seed_writes_a_seed_that_composes_the_same_tunes_again(page, streaml
     wait_for_app(page)
     seed = parse_qs(urlparse(page.url).query)["seed"][0]
     assert seed != "5"
-    drawn = _download(page, "ABC", 0)
+    drawn = download(page, "ABC", 0)
     open_app(page, page.url)  # the link, opened again
-    assert _download(page, "ABC", 0) == drawn and f"seed {seed} #1" in drawn.decode()
+    assert download(page, "ABC", 0) == drawn and f"seed {seed} #1" in drawn.decode()
 
 
 def test_an_unknown_opening_token_is_named(page, streamlit_server):

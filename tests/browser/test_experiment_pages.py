@@ -1,11 +1,12 @@
 """The "Experiments" pages in headless Chromium, kept small through their URLs: each draws its charts
-and sheet music, keeps its settings in the URL and shows no exception."""
+and sheet music, keeps its settings in the URL and shows no exception; the tunes' files say how the
+network was changed or how the tune was searched for."""
 
 import re
 
 import pytest
 
-from tests.browser.conftest import app_exceptions, open_app, screenshot, wait_for_app
+from tests.browser.conftest import app_exceptions, download, open_app, screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -25,6 +26,10 @@ def test_ablate_removes_a_direction(page, streamlit_server):
     expect(page.get_by_text("Tune 1 with the change")).to_be_visible()
     screenshot(page, "ablate")
     assert app_exceptions(page) == []
+    changed, plain = download(page, "With the change (ABC)").decode(), download(page, "Without (ABC)").decode()
+    change = "N:changed while composing: units 0-19 of layer 3 zeroed; w_1 removed from h_t"
+    assert changed.count(change) == changed.count("\nX:") + 1 == 4 and change not in plain
+    assert re.findall(r"^T:.*$", changed, re.M) == [t + ", changed" for t in re.findall(r"^T:.*$", plain, re.M)]
 
 
 def test_periodic_units(page, streamlit_server):
@@ -70,3 +75,7 @@ def test_search_vs_sampling(page, streamlit_server):
     expect(page).to_have_url(re.compile(r"keep=0.1"))
     screenshot(page, "search")
     assert app_exceptions(page) == []
+    greedy, beam = download(page, "ABC", 1).decode(), download(page, "ABC", 2).decode()
+    assert "T:folkrnn tune, greedy" in greedy and "T:folkrnn tune, beam search" in beam
+    assert "N:opening (none), block 2 tokens, the likeliest 0.1 of the vocabulary per depth, joint-probability " \
+           "floor 0.0001" in beam and "N:at most 256 candidates per depth and 60 tokens" in beam
