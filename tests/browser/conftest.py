@@ -34,6 +34,10 @@ Fixtures
     tests here and use ``page`` rather than starting Playwright yourself.
 ``page``             (function) a fresh ``Page`` in its own browser context; actions
     time out after ``PAGE_TIMEOUT_MS``, ``expect`` assertions after ``EXPECT_TIMEOUT_MS``.
+``server_stays_torch_free`` (autouse) after every test that used ``streamlit_server``: no
+    torch library is mapped into that server's process (memory on Streamlit Community Cloud
+    is tight, and the app runs the network in numpy and ONNX Runtime), so the test that
+    first loads torch into the server users run fails, whichever page it opened.
 
 Mark every test here with ``@pytest.mark.browser`` (``pytest -m "not browser"`` runs the
 rest quickly). Servers run with the repository root as working directory, so the
@@ -104,6 +108,15 @@ def _tail(path: Path, chars: int = 6000) -> str:
         return path.read_text(errors="replace")[-chars:]
     except OSError:
         return "<no server log>"
+
+
+_SERVER_PIDS: dict[str, int] = {}  # base URL -> the pid of the streamlit process serving it
+
+
+def torch_mapped(pid: int) -> bool:
+    """Whether any torch library is mapped into process ``pid``'s memory."""
+    maps = Path(f"/proc/{pid}/maps").read_text()
+    return "libtorch" in maps or "/torch/" in maps
 
 
 class _StreamlitServer:
@@ -189,6 +202,7 @@ def start_streamlit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callab
         server = _StreamlitServer(script, log_dir / "server.log")
         servers[script] = server
         server.wait_until_healthy(SERVER_START_TIMEOUT_S)
+        _SERVER_PIDS[server.base_url] = server.process.pid
         return server.base_url
 
     yield start
@@ -202,6 +216,15 @@ def streamlit_server(request: pytest.FixtureRequest, start_streamlit: Callable[[
     parametrisation (``@pytest.mark.parametrize("streamlit_server", [path], indirect=True)``)."""
     script = Path(getattr(request, "param", APP_SCRIPT))
     return start_streamlit(script)
+
+
+@pytest.fixture(autouse=True)
+def server_stays_torch_free(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After the test, if it used ``streamlit_server``: no torch is mapped into that server."""
+    yield
+    if "streamlit_server" in request.fixturenames:
+        url = request.getfixturevalue("streamlit_server")
+        assert not torch_mapped(_SERVER_PIDS[url]), f"this test loaded torch into the server at {url}"
 
 
 # -------------------------------------------------------------------------- browser

@@ -1,10 +1,15 @@
-"""Proves the browser fixtures work end to end: server, chromium, rerun on interaction."""
+"""Proves the browser fixtures work end to end: server, chromium, rerun on interaction; and that the
+check every browser test's server gets, no torch loaded, tells a process with torch from one without."""
 
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import app_exceptions, open_app, wait_for_app
+from tests.browser.conftest import app_exceptions, open_app, torch_mapped, wait_for_app
 
 MINIMAL_APP = Path(__file__).with_name("minimal_app.py")
 
@@ -28,3 +33,18 @@ def test_slider_moved_with_keyboard_updates_text(page, streamlit_server):
     expect(value_text).to_have_text("slider value: 5")
     expect(thumb).to_have_value("5")
     assert app_exceptions(page) == []
+
+
+def test_the_torch_check_tells_a_process_with_torch_from_one_without():
+    import torch  # noqa: F401  (loaded here, as a page that imported it would load it into the server)
+
+    assert torch_mapped(os.getpid())
+    child = subprocess.Popen([sys.executable, "-c", "import numpy, sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    try:
+        for _ in range(100):  # until numpy's libraries are mapped: then the child has done its imports
+            if "numpy" in Path(f"/proc/{child.pid}/maps").read_text():
+                break
+            time.sleep(0.1)
+        assert not torch_mapped(child.pid)
+    finally:
+        child.communicate(b"")
