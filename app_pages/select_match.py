@@ -15,7 +15,7 @@ from explorer.session import current_model
 from folkrnn.analysis.internals import unit_peaks
 from folkrnn.analysis.matching import THRESHOLD, Selection, select_units
 from folkrnn.compose.sampling import SamplingSettings
-from folkrnn.music.abc import to_abc
+from folkrnn.music.abc import abc_with_span
 
 HEATMAP_UNITS = 64  # the units drawn: those with the largest |h_t| over the tune, and every selected one
 CORPORA = ["Tunes composed now", "Reference corpus"]
@@ -124,4 +124,5 @@ for row in frame.head(3).itertuples():
     with st.container(border=True, key=f"match-{row.rank}"):
         st.markdown(f"**{row.rank}.** tune {row.tune}, tokens {row.start}–{row.end - 1}: "
                     f"{row.before} **{row.span}** {row.after}")
-        render_abc(to_abc(corpus[row.tune], index=row.rank), height=260, key=f"match-abc-{row.rank}")
+        abc, span = abc_with_span(corpus[row.tune], row.start, row.end, index=row.rank)
+        render_abc(abc, height=260, key=f"match-abc-{row.rank}", mark=span)

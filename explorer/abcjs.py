@@ -79,6 +79,20 @@ const cursor = {
 };
 
 const tune = ABCJS.renderAbc(paper, ABC, { responsive: "resize", add_classes: true })[0];
+// Mark the elements written from the characters MARK = [first, last + 1) of the ABC (a span of the tune).
+if (MARK && tune) {
+  for (const line of tune.lines || []) {
+    for (const staff of line.staff || []) {
+      for (const voice of staff.voices || []) {
+        for (const el of voice) {
+          if (el.startChar < MARK[1] && el.endChar > MARK[0] && el.abselem) {
+            el.abselem.elemset.forEach((svg) => svg.classList.add("abcjs-marked"));
+          }
+        }
+      }
+    }
+  }
+}
 document.body.dataset.rendered = "true";
 if (!PLAYBACK) {
   audio.remove();
@@ -101,6 +115,7 @@ if (!PLAYBACK) {
 
 _PAGE_CSS = """
 body { margin: 0; font-family: sans-serif; background: #fff; }
+.abcjs-marked { fill: #1c62d6; stroke: #1c62d6; }
 .abcjs-highlight { fill: #d33; }
 .abcjs-inline-audio { margin: 4px 0; }
 """
@@ -129,11 +144,14 @@ def _soundfont_js() -> str:
     return f"window.ABCJS_OFFLINE_SOUNDFONT = {_js(soundfont)};"
 
 
-def abc_html(abc: str, *, playback: bool = True, element_id: str = "paper") -> str:
+def abc_html(abc: str, *, playback: bool = True, element_id: str = "paper",
+             mark: tuple[int, int] | None = None) -> str:
     """A self-contained HTML page that engraves ``abc`` and, optionally, plays it.
 
     The page makes no network request: abcjs and (with ``playback``) the piano
-    soundfont are inlined. ``abc`` is JSON-encoded, so any text is safe.
+    soundfont are inlined. ``abc`` is JSON-encoded, so any text is safe. The notes,
+    rests and bar lines written from the characters ``mark`` (first, last + 1) of
+    ``abc`` are drawn in blue (:func:`folkrnn.music.abc.abc_with_span` finds a span's).
     """
     if not _ID.match(element_id):
         raise ValueError(f"element_id must be a plain HTML id, got {element_id!r}")
@@ -141,7 +159,8 @@ def abc_html(abc: str, *, playback: bool = True, element_id: str = "paper") -> s
     soundfont = f"<script>{_soundfont_js()}</script>" if playback else ""
     settings = (
         f"const ABC = {_js(abc)}, ID = {_js(element_id)}, "
-        f"PLAYBACK = {_js(playback)}, PREFIX = {_js(SOUNDFONT_PREFIX)};"
+        f"PLAYBACK = {_js(playback)}, PREFIX = {_js(SOUNDFONT_PREFIX)}, "
+        f"MARK = {_js(None if mark is None else [int(mark[0]), int(mark[1])])};"
     )
     return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8">
@@ -170,13 +189,15 @@ def render_abc(
     *,
     height: int | Literal["content"] = 360,
     key: str | None = None,
+    mark: tuple[int, int] | None = None,
 ) -> None:
     """Show ``abc`` as sheet music with a play/pause/progress bar in Streamlit.
 
     ``height`` is in pixels, or ``"content"`` to fit the rendered tune.
     ``key`` puts the frame in a keyed ``st.container`` (for CSS or identity).
+    ``mark``: the characters of ``abc`` whose notes are drawn in blue (:func:`abc_html`).
     """
     import streamlit as st
 
     with st.container(key=key) if key else contextlib.nullcontext():
-        st.iframe(abc_html(abc), height=height)
+        st.iframe(abc_html(abc, mark=mark), height=height)

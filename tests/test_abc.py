@@ -1,4 +1,4 @@
-"""Tests for folkrnn.music.abc: ABC notation of v2 token sequences."""
+"""Tests for folkrnn.music.abc: ABC notation of v2 token sequences, and where each token is in it."""
 
 import random
 import re
@@ -6,8 +6,8 @@ import re
 import pytest
 
 from folkrnn.examples import PART5_TUNE
-from folkrnn.music.abc import to_abc
-from folkrnn.vocab import folkrnn_v2_vocabulary
+from folkrnn.music.abc import abc_with_span, abc_with_token_chars, to_abc
+from folkrnn.vocab import folkrnn_v2_vocabulary, token_category
 
 HEADER = "X:1\nM:4/4\nL:1/8\nK:Cmaj\n"
 PART5_ABC = (
@@ -112,3 +112,36 @@ def test_random_token_sequences_give_readable_abc():
         for word in music.split():
             assert item.fullmatch(word), (word, abc)
             assert not word.endswith((">", "<")), abc
+
+
+def test_each_token_is_placed_on_the_characters_written_for_it():
+    tokens = "M:6/8 K:Cmaj |: G 2 A (3 B c d [ C E ] 2 | d > c B A :| |2 c 2 z M:3/4 c".split()
+    abc, chars = abc_with_token_chars(tokens, 1, None, ())
+    assert abc == to_abc(tokens) and abc.endswith("\n|: G2A (3Bcd[CE]2 | d>cB A :|2 c2z [M:3/4] c\n")
+    written = {tokens[i]: abc[a:b] for i, (a, b) in chars.items() if tokens[i] in ("G", "2", "(3", "C", "M:3/4")}
+    assert written == {"G": "G", "2": "2", "(3": "(3", "C": "[CE]", "M:3/4": "[M:3/4]"}
+    assert abc[slice(*chars[tokens.index(":|")])] == ":|" and abc[slice(*chars[tokens.index("|2")])] == ":|2"
+    assert 0 not in chars and 1 not in chars  # the header's meter and mode are the M: and K: lines
+
+
+def test_a_span_is_marked_from_its_first_token_to_its_last():
+    tokens = list(PART5_TUNE)
+    abc, (a, b) = abc_with_span(tokens, 4, 10, index=5, title="folk-rnn v2, part 5")
+    assert abc == to_abc(tokens, 5, "folk-rnn v2, part 5") and abc[a:b] == "G,CC2 G,C"
+    assert abc_with_span(["<s>", "</s>"], 0, 2) == (to_abc([]), None)  # nothing of it is written
+
+
+def test_every_token_placed_in_random_sequences_lies_in_the_body_in_order():
+    tokens = folkrnn_v2_vocabulary().tokens
+    rng = random.Random(1)
+    for _ in range(200):
+        tune = [rng.choice(tokens) for _ in range(rng.randint(0, 80))]
+        abc, chars = abc_with_token_chars(tune, 1, None, ())
+        body_start = abc.index("\nK:") + 1 + abc[abc.index("\nK:") + 1:].index("\n") + 1
+        placed = sorted(chars)
+        assert all(body_start <= chars[i][0] < chars[i][1] <= len(abc) for i in placed), abc
+        # notes, rests and bar lines in the tune's order (a tuplet mark may come before a duration of the note
+        # before it: "f (7 /8" is written f/8(7:3)
+        elements = [i for i in placed if token_category(tune[i]) in ("pitch", "rest", "measure")]
+        assert all(chars[i][0] <= chars[j][0] for i, j in zip(elements, elements[1:])), abc
+        assert all(abc[slice(*chars[i])].strip() == abc[slice(*chars[i])] for i in placed), abc

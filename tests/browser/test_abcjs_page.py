@@ -1,8 +1,11 @@
-"""abcjs in headless Chromium with the network blocked: the tune is drawn and plays from the inlined soundfont."""
+"""abcjs in headless Chromium with the network blocked: the tune is drawn and plays from the inlined soundfont;
+a span of a tune's tokens is marked on the sheet."""
 
 import pytest
 
 from explorer.abcjs import abc_html
+from folkrnn.examples import PART5_TUNE
+from folkrnn.music.abc import abc_with_span
 from tests.test_abcjs import EVIL, TUNE, TUNE_NOTES
 
 
@@ -48,3 +51,15 @@ def test_browser_renders_and_plays_offline(page):
 
     assert requests == []
     assert errors == []
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("start", "end", "notes", "bars"), [(4, 10, 5, 0), (3, 4, 0, 1), (0, 2, 0, 0)])
+def test_a_span_of_tokens_is_marked_on_the_sheet(page, start, end, notes, bars):
+    """Tokens 4-9 of the part-5 tune are five notes (G,CC2 G,C); token 3 is a bar line; 0-1 the header."""
+    abc, span = abc_with_span(list(PART5_TUNE), start, end)
+    page.set_content(abc_html(abc, playback=False, mark=span), wait_until="load")
+    page.wait_for_selector("body[data-rendered] svg .abcjs-note")
+    assert page.locator(".abcjs-marked.abcjs-note").count() == notes
+    assert page.locator(".abcjs-marked.abcjs-bar").count() == bars
+    assert page.locator(".abcjs-marked").count() == notes + bars
