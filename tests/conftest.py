@@ -5,6 +5,7 @@ Browser fixtures (Streamlit server, chromium, page) live in tests/browser/confte
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,13 @@ SHARED_DIR = (REPO_ROOT / ".." / "shared").resolve()
 def pytest_configure(config):
     config.addinivalue_line("markers", "app_model(weights, **by_name): the app's pages run on this model in place of the "
                             "embedded ones (tests/apptest_pages.use_model)")
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        # One BLAS/OpenMP thread a worker (and a server or command it starts), as there is one worker a core:
+        # two threads in each of two workers on two cores ran a quarter slower (114 s against 85 s for a
+        # sample of the suite), fighting over the cores. A user's own OMP_NUM_THREADS and the like are kept.
+        from folkrnn.cpus import fit_threads
+
+        fit_threads(1)
 
 
 @pytest.fixture(autouse=True)
