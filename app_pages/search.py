@@ -53,17 +53,13 @@ found = searched(weights, prefix, block, keep, floor, max_length, max_candidates
 greedy = searched(weights, prefix, 1, 1.0, 0.0, max_length, max_candidates)
 drawn = SamplingSettings(1, prefix, T, seed, max_length)
 sampled = composed(weights, drawn)[0]
-
-
-def _search_origin(search, result) -> SearchProvenance:
-    """What the file of a searched tune says: the search's settings, and whether it stopped on time."""
-    return SearchProvenance.of(weights, prefix, *search, max_length, max_candidates,
-                               SEARCH_SECONDS if result.out_of_time else None)
-
-
-tunes = {"sampled": (sampled.tokens, Provenance.of(weights, drawn, 1, CHUNK)),
-         "greedy": ([*prefix, *greedy.tokens], _search_origin((1, 1.0, 0.0), greedy)),
-         "beam search": ([*prefix, *found.tokens], _search_origin((block, keep, floor), found))}
+tunes = {  # each with what its files say of how it was made
+    "sampled": (sampled.tokens, Provenance.of(weights, drawn, 1, CHUNK)),
+    "greedy": ([*prefix, *greedy.tokens], SearchProvenance.of(
+        weights, prefix, 1, 1.0, 0.0, max_length, max_candidates, SEARCH_SECONDS if greedy.out_of_time else None)),
+    "beam search": ([*prefix, *found.tokens], SearchProvenance.of(
+        weights, prefix, block, keep, floor, max_length, max_candidates, SEARCH_SECONDS if found.out_of_time else None)),
+}
 columns = st.columns(3)
 for column, (name, (tokens, origin)) in zip(columns, tunes.items()):
     p = token_probabilities(weights, Intervention(), tokens)
