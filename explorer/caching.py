@@ -74,6 +74,7 @@ def _hashable(arg):
 
 COMPUTING_AT_ONCE = 2  # on a fraction of one core more turns add no speed, only working memory
 WAITING = "Waiting for the server: other sessions' computations come first…"
+SHARED = "Another session is computing this same result: waiting for it…"
 _turns = threading.BoundedSemaphore(COMPUTING_AT_ONCE)
 _turn_held = threading.local()
 
@@ -135,7 +136,8 @@ def per_model(max_mb: float, spinner: str | None = None) -> Callable[[Callable[.
     values; lists and arrays are taken as tuples) for every session (``unkeyed`` arguments, a progress callback say,
     reach ``compute`` but not the key), while the results together hold at most ``max_mb`` MB; a result larger than that
     is handed out and not kept. Sessions asking for a result being computed wait for it; if its computation
-    fails or its session stops it, the next of them computes it. ``spinner`` is shown while computing or waiting. Each
+    fails or its session stops it, the next of them computes it. ``spinner`` is shown while computing or waiting (a
+    waiter without one says it waits for another session's: its own progress bar, if any, stands still). Each
     cache is ``function.cache``, a cachetools LRUCache (``.currsize`` in bytes, ``.clear()``)."""
 
     def decorate(compute: Callable[..., T]) -> Callable[..., T]:
@@ -145,7 +147,7 @@ def per_model(max_mb: float, spinner: str | None = None) -> Callable[[Callable[.
         shown = (lambda: st.spinner(spinner)) if spinner else contextlib.nullcontext
 
         def _wait(flight: _Flight):
-            with shown(), _turn_lent():
+            with st.spinner(spinner or SHARED), _turn_lent():
                 flight.done.wait()
             return flight.value
 

@@ -1,5 +1,6 @@
 """explorer.caching.per_model: per-model results kept for every session within a byte budget, read-only."""
 
+import contextlib
 import sys
 import threading
 import time
@@ -9,7 +10,7 @@ import pandas as pd
 import pytest
 from cachetools import LRUCache
 
-from explorer.caching import COMPUTING_AT_ONCE, MB, nbytes, per_model
+from explorer.caching import COMPUTING_AT_ONCE, MB, SHARED, nbytes, per_model
 from folkrnn.analysis.internals import internals
 from folkrnn.compose.sampling import Tune
 from tests.factories import random_weights
@@ -133,6 +134,32 @@ def test_a_class_asking_for_one_result_at_once_computes_it_once():
     results = _at_once(lambda i: survey(A, 20), 20)
     assert calls == [20] and all(result is results[0] for result in results)
     assert survey.cache.currsize == 0
+
+
+def test_a_session_waiting_on_another_says_so(monkeypatch):
+    """A computation without a spinner of its own (a survey's chunk, whose page shows a progress bar)
+    computes silently, and a session waiting on another's sees why nothing moves; with a spinner, the
+    waiters see it too."""
+    import explorer.caching
+
+    shown = []
+    monkeypatch.setattr(explorer.caching.st, "spinner", lambda text: shown.append(text) or contextlib.nullcontext())
+
+    @per_model(max_mb=1)
+    def chunk(weights):
+        time.sleep(0.3)
+        return np.zeros(2)
+
+    @per_model(max_mb=1, spinner="Composing…")
+    def composing(weights):
+        time.sleep(0.3)
+        return np.zeros(2)
+
+    _at_once(lambda i: chunk(A), 3)
+    assert shown == [SHARED, SHARED]
+    shown.clear()
+    _at_once(lambda i: composing(A), 3)
+    assert shown == ["Composing…"] * 3
 
 
 def test_at_most_computing_at_once_computations_run_together():
