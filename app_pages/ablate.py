@@ -3,11 +3,10 @@
 import numpy as np
 import streamlit as st
 
-from explorer.abcjs import render_abc
 from explorer.charts import populations_chart, token_change_chart
 from explorer.compute import composed_pair, token_probabilities
 from explorer.controls import composing_controls, intervention_controls, ranged, typed_tune
-from explorer.display import chart_with_csv, paired_tune_downloads, summary_metrics
+from explorer.display import chart_with_csv, paired_tune_downloads, summary_metrics, tunes_side_by_side
 from explorer.frames import populations_frame, token_change_frame
 from explorer.on_demand import stop_until_asked, submit_button
 from explorer.session import current_model
@@ -43,14 +42,7 @@ chart_with_csv("meters_and_modes", population, populations_chart, population)
 paired_tune_downloads(weights, settings, intervention.describe(), without, under)
 
 shown = int(ranged(st.slider, "Tunes shown side by side", 1, settings.n, 2, key="shown"))
-for i in range(shown):
-    left, right = st.columns(2)
-    for column, tunes, name in ((left, without, "without"), (right, under, "with the change")):
-        with column:
-            verdict = tunes[i].verdict
-            st.caption(f"Tune {i + 1} {name} · {len(tunes[i].tokens)} tokens · "
-                       + ("well-formed" if verdict.ok else f"not well-formed: {verdict.reason}"))
-            render_abc(tunes[i].abc(i + 1), height=300, key=f"abc-{name.split()[0]}-{i}")
+tunes_side_by_side({"without": without, "with the change": under}, shown)
 
 st.subheader("One tune's probability, token by token")
 tokens = typed_tune(weights.vocabulary, height=90)

@@ -2,11 +2,10 @@
 
 import streamlit as st
 
-from explorer.abcjs import render_abc
 from explorer.charts import state_change_chart
 from explorer.compute import composed_pair, hidden_states
-from explorer.controls import composing_controls, offered, typed_tune
-from explorer.display import chart_with_csv, paired_tune_downloads, summary_metrics
+from explorer.controls import composing_controls, offered, ranged, typed_tune
+from explorer.display import chart_with_csv, paired_tune_downloads, summary_metrics, tunes_side_by_side
 from explorer.frames import state_change_frame
 from explorer.on_demand import stop_until_asked, submit_button
 from explorer.session import current_model
@@ -41,11 +40,8 @@ stop_until_asked("forcing", (weights.content_hash, forcing, settings), pressed, 
 without, under = composed_pair(weights, forcing, settings)
 summary_metrics(summary(without), summary(under), ["well_formed_share", "mean_bar_errors", "mean_length"])
 paired_tune_downloads(weights, settings, forcing.describe(), without, under)
-left, right = st.columns(2)
-for column, tunes, name in ((left, without, "as it is"), (right, under, "forced")):
-    with column:
-        st.caption(f"Tune 1, {name} · {len(tunes[0].tokens)} tokens")
-        render_abc(tunes[0].abc(1), height=300, key=f"abc-{name.split()[0]}")
+shown = int(ranged(st.slider, "Tunes shown side by side", 1, settings.n, 1, key="shown"))
+tunes_side_by_side({"as it is": without, "forced": under}, shown)
 
 st.subheader("The hidden states while reading a tune, forced")
 tokens = typed_tune(vocabulary, help="Read with forcing after its meter and mode tokens; the default is the part-5 tune.",

@@ -16,6 +16,7 @@ import streamlit as st
 from folkrnn import SoftmaxSVD
 from folkrnn.compose.provenance import Origin, abc_file, midi_zip, provenances
 
+from .abcjs import render_abc
 from .frames import original_comparison_frame
 
 ChartBuilder = Callable[..., alt.Chart]
@@ -100,7 +101,7 @@ def tune_downloads(tunes: Sequence[Sequence[str]], origins: Sequence[Origin], ke
                    stem: str | None = None, columns: Sequence | None = None) -> None:
     """Two downloads of ``tunes`` (token lists), each tune headed by its provenance in ``origins``: ABC, all
     in one file, and MIDI, one file or a zip of one per tune. Labelled "ABC" and "MIDI", or "``label`` (ABC)"
-    and "``label`` (MIDI, zip)"; files named by the tune's provenance, or ``stem``.abc and ``stem``_midi.zip.
+    and "``label`` (MIDI)"; files named by the tune's provenance, or ``stem``.abc and ``stem``_midi.zip.
     Written only when pressed, so reruns never pay for them; drawn in two ``columns``, or in two of their own."""
     one = len(tunes) == 1
     abc_column, midi_column = columns or st.columns(2)
@@ -110,11 +111,12 @@ def tune_downloads(tunes: Sequence[Sequence[str]], origins: Sequence[Origin], ke
         key=f"{key}-abc", icon=":material/download:", on_click="ignore",
         help="With how it was made: the model, its content hash and every setting that made it.")
     midi_column.download_button(
-        "MIDI" if label is None else f"{label} (MIDI{'' if one else ', zip'})",
+        "MIDI" if label is None else f"{label} (MIDI)",
         (lambda: origins[0].midi(tunes[0])) if one else (lambda: midi_zip(tunes, origins)),
         file_name=origins[0].file_name("mid") if stem is None else f"{stem}{'.mid' if one else '_midi.zip'}",
         mime="audio/midi" if one else "application/zip", key=f"{key}-midi", icon=":material/download:",
-        on_click="ignore", help="Standard MIDI: L:1/8 at 120 quarter notes a minute, repeats not expanded.")
+        on_click="ignore", help="Standard MIDI: L:1/8 at 120 quarter notes a minute, repeats not expanded"
+                                + ("." if one else "; a zip of one file per tune."))
 
 
 def paired_tune_downloads(weights, settings, change: str, without: Sequence, under: Sequence) -> None:
@@ -126,6 +128,18 @@ def paired_tune_downloads(weights, settings, change: str, without: Sequence, und
                    columns[:2])
     tune_downloads([tune.tokens for tune in under], provenances(weights, settings, change=change), "download-with",
                    "With the change", f"{stem}_changed", columns[2:])
+
+
+def tunes_side_by_side(sets: dict[str, Sequence], shown: int, height: int = 300) -> None:
+    """Tunes 1..``shown`` of each set of composed tunes (by its name), the sets side by side: a caption
+    (length, well-formed or why not) over each tune's sheet music."""
+    for i in range(shown):
+        for column, (name, tunes) in zip(st.columns(len(sets)), sets.items()):
+            with column:
+                verdict = tunes[i].verdict
+                st.caption(f"Tune {i + 1} {name} · {len(tunes[i].tokens)} tokens · "
+                           + ("well-formed" if verdict.ok else f"not well-formed: {verdict.reason}"))
+                render_abc(tunes[i].abc(i + 1), height=height, key=f"abc-{name.split()[0]}-{i}")
 
 
 def original_comparison_table(svd: SoftmaxSVD) -> None:

@@ -248,7 +248,7 @@ def test_fewer_directions_nll_matches_a_truncated_network():
     assert list(tunes["tokens"]) == [len(t.tokens) for t in direct]
     assert table["well_formed"].iloc[-1] == sum(check_tune(t.tokens, t.ended).ok for t in direct)
     labels = [b.proto.label for b in at.get("download_button") if not b.proto.label.endswith(".csv")]
-    assert labels == ["These tunes (ABC)", "These tunes (MIDI, zip)"]
+    assert labels == ["These tunes (ABC)", "These tunes (MIDI)"]
 
 
 def test_removing_a_direction():

@@ -39,7 +39,7 @@ def test_ablate_with_nothing_changed_and_with_directions_removed():
     drawn = chart_data(at, 1)
     assert set(drawn["curve"]) == {"without", "with the change"} and len(drawn) == 2 * (len(PART5_TUNE) + 1)
     assert tune_files(at) == [
-        "Without (ABC)", "Without (MIDI, zip)", "With the change (ABC)", "With the change (MIDI, zip)"]
+        "Without (ABC)", "Without (MIDI)", "With the change (ABC)", "With the change (MIDI)"]
 
 
 def test_ablate_names_a_bad_unit_list():

@@ -44,7 +44,7 @@ def test_forcing_the_input(page, streamlit_server):
 
     open_app(page, f"{streamlit_server}/forcing?n=2&beta=0.5", timeout_ms=180_000)
     charts_drawn(page, 1)
-    expect(page.get_by_text("Tune 1, forced")).to_be_visible()
+    expect(page.get_by_text("Tune 1 forced")).to_be_visible()
     screenshot(page, "forcing")
     assert app_exceptions(page) == []
 
