@@ -4,7 +4,8 @@ Notes are glued to their durations and grouped by beat (``G,CC2 G,CEC``: notes w
 share a beam), tuplets and broken rhythms are written glued (``(3BAG``, ``A>B``), chords collapse
 (``[CE]2``), bar lines stand between spaces and a line ends every few bars. Tokens that would make
 invalid ABC are dropped (``<s>``, a duration after a bar line, an empty chord); a meter or mode token
-in the body becomes an inline field (``[M:3/4]``).
+in the body becomes an inline field (``[M:3/4]``). The writer keeps where each token went, so that a
+span of tokens can be found in the ABC (and marked on the sheet: :func:`abc_with_span`).
 """
 
 from __future__ import annotations
@@ -36,10 +37,10 @@ def abc_with_span(tokens: Sequence[str], start: int, end: int, index: int = 1, t
     return abc, (min(a for a, _ in ranges), max(b for _, b in ranges)) if ranges else None
 
 
-def abc_with_token_chars(tokens: Sequence[str], index: int, title: str | None,
-             notes: Sequence[str]) -> tuple[str, dict[int, tuple[int, int]]]:
-    """The ABC of ``tokens``, and the characters of it (first, last + 1) that each body token was written as,
-    by the token's index."""
+def abc_with_token_chars(tokens: Sequence[str], index: int = 1, title: str | None = None,
+                         notes: Sequence[str] = ()) -> tuple[str, dict[int, tuple[int, int]]]:
+    """:func:`to_abc`'s ABC, and the characters of it (first, last + 1) that each body token was written as,
+    by the token's index (a dropped token, and the header's meter and mode, have none)."""
     kept = [i for i, t in enumerate(tokens) if t not in (START, END) and _readable(t)]
     meter, mode, body = split_header([tokens[i] for i in kept])
     meter, mode = meter or DEFAULT_METER, mode or DEFAULT_MODE
