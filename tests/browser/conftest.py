@@ -110,9 +110,6 @@ def _tail(path: Path, chars: int = 6000) -> str:
         return "<no server log>"
 
 
-_SERVER_PIDS: dict[str, int] = {}  # base URL -> the pid of the streamlit process serving it
-
-
 def torch_mapped(pid: int) -> bool:
     """Whether any torch library is mapped into process ``pid``'s memory."""
     maps = Path(f"/proc/{pid}/maps").read_text()
@@ -176,6 +173,9 @@ class _StreamlitServer:
         self._log.close()
 
 
+_SERVERS: dict[Path, _StreamlitServer] = {}  # by script: the servers start_streamlit started this session
+
+
 @pytest.fixture(scope="session")
 def start_streamlit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[Path], str]]:
     """Factory: ``start_streamlit(script) -> base_url`` (no trailing slash).
@@ -183,12 +183,11 @@ def start_streamlit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callab
     The first call for a script starts its server and waits until it is healthy; later
     calls return the same URL. All servers stop at the end of the session.
     """
-    servers: dict[Path, _StreamlitServer] = {}
 
     def start(script: Path | str) -> str:
         script = Path(script).resolve()
-        if script in servers:
-            server = servers[script]
+        if script in _SERVERS:
+            server = _SERVERS[script]
             if server.process.poll() is None:
                 return server.base_url
             pytest.fail(
@@ -200,14 +199,14 @@ def start_streamlit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callab
             pytest.fail(f"Streamlit app script not found: {script}", pytrace=False)
         log_dir = tmp_path_factory.mktemp(f"streamlit-{script.stem}")
         server = _StreamlitServer(script, log_dir / "server.log")
-        servers[script] = server
+        _SERVERS[script] = server
         server.wait_until_healthy(SERVER_START_TIMEOUT_S)
-        _SERVER_PIDS[server.base_url] = server.process.pid
         return server.base_url
 
     yield start
-    for server in servers.values():
+    for server in _SERVERS.values():
         server.stop()
+    _SERVERS.clear()
 
 
 @pytest.fixture(scope="session")
@@ -224,7 +223,8 @@ def server_stays_torch_free(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if "streamlit_server" in request.fixturenames:
         url = request.getfixturevalue("streamlit_server")
-        assert not torch_mapped(_SERVER_PIDS[url]), f"this test loaded torch into the server at {url}"
+        (pid,) = [server.process.pid for server in _SERVERS.values() if server.base_url == url]
+        assert not torch_mapped(pid), f"this test loaded torch into the server at {url}"
 
 
 # -------------------------------------------------------------------------- browser
